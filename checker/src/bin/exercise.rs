@@ -1,0 +1,233 @@
+//! `cargo exercise`: the exercises' command.
+//!
+//! ```text
+//! cargo exercise list                 the exercises, and whether yours pass
+//! cargo exercise init                 make my-exercises/ with every starter
+//! cargo exercise check [NAME]         build your programs and judge them
+//! cargo exercise check NAME --cmd "python3 my_echo.py --port {port}"
+//! cargo exercise hint NAME            a hint
+//! cargo exercise sync [--check]       (authors) make the starters from the solutions
+//! cargo exercise verify               (CI) every checker passes its solution and fails its starter
+//! ```
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use book_support::check::Program;
+use checker::catalog::{self, Exercise};
+use checker::student::StudentCrate;
+use checker::verdict::{Verdict, judge, program_for};
+use checker::{checkers, proof, root};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo exercise",
+    about = "Do the book's exercises and get a verdict."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// List the exercises.
+    List,
+    /// Make my-exercises/, with a starter for every exercise you do not have yet.
+    Init,
+    /// Build your programs and judge them: one exercise, or all of them.
+    Check {
+        /// The exercise to check; all of them when left out.
+        name: Option<String>,
+        /// Judge this command line instead of your program in my-exercises/.
+        /// `{port}` becomes 0 and `{path}` a fresh socket path.
+        #[arg(long, requires = "name", conflicts_with = "solution")]
+        cmd: Option<String>,
+        /// Judge the book's reference solution (for teachers).
+        #[arg(long)]
+        solution: bool,
+    },
+    /// Show the hint of an exercise.
+    Hint {
+        /// The exercise.
+        name: String,
+    },
+    /// Make the committed starters from the solutions (for the book's authors).
+    Sync {
+        /// Change nothing; fail if a starter differs from its solution.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Prove every checker: it passes the solution and fails the starter.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut failed = false;
+    let code = book_support::cli::run(|| {
+        failed = dispatch(cli.command)?;
+        Ok(())
+    });
+    if failed { ExitCode::FAILURE } else { code }
+}
+
+/// Runs one command; `Ok(true)` means it ran and its answer is "fail".
+fn dispatch(command: Cmd) -> Result<bool> {
+    let root = root();
+    let exercises = catalog::load(&root)?;
+    match command {
+        Cmd::List => {
+            list(&exercises);
+            Ok(false)
+        }
+        Cmd::Init => {
+            init(&root, &exercises)?;
+            Ok(false)
+        }
+        Cmd::Hint { name } => {
+            let exercise = catalog::find(&exercises, &name)?;
+            println!(
+                "{}: {}\n\n{}",
+                exercise.name,
+                exercise.title,
+                exercise.hint.trim()
+            );
+            Ok(false)
+        }
+        Cmd::Check {
+            name,
+            cmd,
+            solution,
+        } => check(&root, &exercises, name, cmd, solution),
+        Cmd::Sync { check: true } => {
+            let drifted = proof::drifted_starters(&exercises)?;
+            if !drifted.is_empty() {
+                bail!(
+                    "these starters differ from their solutions (run `cargo exercise sync`): {}",
+                    drifted.join(", ")
+                );
+            }
+            println!("every starter matches its solution");
+            Ok(false)
+        }
+        Cmd::Sync { check: false } => {
+            for path in proof::sync_starters(&exercises)? {
+                println!("wrote {path}");
+            }
+            Ok(false)
+        }
+        Cmd::Verify => {
+            let proofs = proof::prove(&root, &exercises, &checkers())?;
+            for p in &proofs {
+                let word = if p.holds() { "ok  " } else { "FAIL" };
+                println!(
+                    "{word} {}: solution {}, starter {}",
+                    p.on_solution.name,
+                    pass_word(&p.on_solution),
+                    pass_word(&p.on_starter)
+                );
+            }
+            proof::require_all_hold(&proofs)?;
+            Ok(false)
+        }
+    }
+}
+
+fn list(exercises: &[Exercise]) {
+    let mut chapter = String::new();
+    for exercise in exercises {
+        if exercise.chapter() != chapter {
+            chapter = exercise.chapter();
+            println!("{chapter}");
+        }
+        println!("  {:<20} {}", exercise.name, exercise.title);
+    }
+    println!("\n`cargo exercise check` judges them all; `cargo exercise check NAME` one.");
+}
+
+fn init(root: &std::path::Path, exercises: &[Exercise]) -> Result<StudentCrate> {
+    let mine = StudentCrate::mine(root);
+    for name in mine.init(root, exercises)? {
+        println!(
+            "new starter: {}",
+            relative(root, &mine.program_source(&name))
+        );
+    }
+    Ok(mine)
+}
+
+fn check(
+    root: &std::path::Path,
+    exercises: &[Exercise],
+    name: Option<String>,
+    cmd: Option<String>,
+    solution: bool,
+) -> Result<bool> {
+    let chosen: Vec<&Exercise> = match &name {
+        Some(name) => vec![catalog::find(exercises, name)?],
+        None => exercises.iter().collect(),
+    };
+    let checkers = checkers();
+
+    let programs: Vec<Program> = if let Some(cmd) = cmd {
+        let Some(words) = shlex::split(&cmd) else {
+            bail!("cannot split the command line {cmd:?} (an unclosed quote?)");
+        };
+        vec![Program::new(words)]
+    } else if solution {
+        let names: Vec<&str> = chosen.iter().map(|e| e.name.as_str()).collect();
+        build_solutions(root, &names)?;
+        let bin_dir = root.join("target").join("debug");
+        chosen
+            .iter()
+            .map(|e| program_for(&bin_dir.join(&e.name), e))
+            .collect()
+    } else {
+        let mine = init(root, exercises)?;
+        let names: Vec<&str> = chosen.iter().map(|e| e.name.as_str()).collect();
+        mine.build(&names, true)?;
+        chosen
+            .iter()
+            .map(|e| program_for(&mine.program(&e.name), e))
+            .collect()
+    };
+
+    let mut passes = 0;
+    for (exercise, program) in chosen.iter().zip(programs) {
+        let verdict = judge(exercise, &checkers, program);
+        print!("{}", verdict.report());
+        if verdict.is_pass() {
+            passes += 1;
+        }
+    }
+    println!("\nprogress: {passes} of {} exercises pass", chosen.len());
+    Ok(passes < chosen.len())
+}
+
+/// Builds the reference solutions with the book's own workspace.
+fn build_solutions(root: &std::path::Path, names: &[&str]) -> Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.args(["build", "--quiet", "--workspace", "--manifest-path"]);
+    command.arg(root.join("Cargo.toml"));
+    for name in names {
+        command.args(["--bin", name]);
+    }
+    if !command.status()?.success() {
+        bail!("the reference solutions did not build");
+    }
+    Ok(())
+}
+
+fn pass_word(verdict: &Verdict) -> &'static str {
+    if verdict.is_pass() { "passes" } else { "fails" }
+}
+
+fn relative(root: &std::path::Path, path: &std::path::Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

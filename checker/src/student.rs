@@ -1,0 +1,203 @@
+//! The student's crate: one program per exercise, built with cargo.
+//!
+//! `cargo exercise init` makes `my-exercises/` at the top of the repository:
+//! a crate of its own (outside the book's workspace) whose `src/bin/` holds a
+//! copy of every starter. The student edits those copies; the checker builds
+//! them and judges the programs. The crate depends on every chapter crate, so
+//! an exercise can use the chapter's library, and on the crates the book uses
+//! (anyhow, clap, socket2, ...), with the versions in the book's `Cargo.lock`.
+//!
+//! The same shape, with the reference solutions added beside the starters,
+//! is what `cargo exercise verify` builds to prove every checker.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+/// Reads and parses a TOML file.
+fn read_table(path: &Path) -> Result<toml::Table> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is malformed", path.display()))
+}
+
+use crate::catalog::{self, Exercise};
+
+/// The student's crate, or the proof crate: a folder and where it builds.
+#[derive(Debug, Clone)]
+pub struct StudentCrate {
+    /// The crate's folder.
+    pub dir: PathBuf,
+    /// Cargo's target folder for it: kept apart from the book's own
+    /// `target/debug`, so that building it never waits for (or blocks) a
+    /// `cargo test` of the book, the way trybuild does it.
+    pub target_dir: PathBuf,
+}
+
+impl StudentCrate {
+    /// The student's crate, `my-exercises/`.
+    pub fn mine(root: &Path) -> Self {
+        StudentCrate {
+            dir: root.join("my-exercises"),
+            target_dir: root.join("target").join("exercises"),
+        }
+    }
+
+    /// The program file of an exercise in this crate.
+    pub fn program_source(&self, name: &str) -> PathBuf {
+        self.dir.join("src").join("bin").join(format!("{name}.rs"))
+    }
+
+    /// The built program of an exercise.
+    pub fn program(&self, name: &str) -> PathBuf {
+        self.target_dir.join("debug").join(name)
+    }
+
+    /// Writes the crate's manifest (always: it is generated) and a starter
+    /// for every exercise that has no program yet. Never overwrites a
+    /// student's program. Returns the names of the starters it wrote.
+    pub fn init(&self, root: &Path, exercises: &[Exercise]) -> Result<Vec<String>> {
+        fs::create_dir_all(self.dir.join("src").join("bin"))
+            .with_context(|| format!("cannot create {}", self.dir.display()))?;
+        fs::write(self.dir.join("Cargo.toml"), manifest(root, &self.dir)?)
+            .with_context(|| format!("cannot write {}/Cargo.toml", self.dir.display()))?;
+        let lock = self.dir.join("Cargo.lock");
+        if !lock.exists() {
+            // Start from the book's versions, so nothing new is downloaded.
+            let _ = fs::copy(root.join("Cargo.lock"), &lock);
+        }
+        let mut written = Vec::new();
+        for exercise in exercises {
+            let path = self.program_source(&exercise.name);
+            if path.exists() {
+                continue;
+            }
+            fs::write(&path, exercise.expected_starter()?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            written.push(exercise.name.clone());
+        }
+        Ok(written)
+    }
+
+    /// Builds the named programs (all of them when `names` is empty).
+    ///
+    /// With `show_output`, cargo's messages go straight to the terminal, so a
+    /// student sees compiler errors in colour; without, they are captured and
+    /// returned in the error.
+    pub fn build(&self, names: &[&str], show_output: bool) -> Result<()> {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut command = Command::new(cargo);
+        command
+            .arg("build")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(self.dir.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&self.target_dir)
+            .env_remove("CARGO_TARGET_DIR")
+            .stdin(Stdio::null());
+        if names.is_empty() {
+            command.arg("--bins");
+        }
+        for name in names {
+            command.arg("--bin").arg(name);
+        }
+        if show_output {
+            let status = command.status().context("cannot run cargo")?;
+            if !status.success() {
+                bail!("your program does not compile (cargo's messages are above)");
+            }
+        } else {
+            let output = command.output().context("cannot run cargo")?;
+            if !output.status.success() {
+                bail!(
+                    "cargo build failed:\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The student crate's `Cargo.toml`. Its dependencies are every chapter
+/// crate and every dependency of a chapter crate (an exercise's solution is a
+/// program of its chapter, so it may use what the chapter uses), with the
+/// book's versions and paths made relative to `dir` when it is inside the book.
+fn manifest(root: &Path, dir: &Path) -> Result<String> {
+    let workspace_deps = read_table(&root.join("Cargo.toml"))?
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table())
+        .cloned()
+        .context("the book's Cargo.toml has no [workspace.dependencies]")?;
+    let root_from_dir = if dir.parent() == Some(root) {
+        PathBuf::from("..")
+    } else {
+        root.to_path_buf()
+    };
+    let rebase = |spec: &toml::Value| -> toml::Value {
+        let mut spec = spec.clone();
+        if let Some(table) = spec.as_table_mut() {
+            if let Some(path) = table.get("path").and_then(|p| p.as_str()) {
+                let rebased = root_from_dir.join(path).to_string_lossy().into_owned();
+                table.insert("path".into(), rebased.into());
+            }
+        }
+        spec
+    };
+
+    let mut dependencies = toml::Table::new();
+    for chapter in catalog::chapter_dirs(root)? {
+        let chapter_manifest = read_table(&chapter.join("Cargo.toml"))?;
+        let name = chapter_manifest
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str())
+            .with_context(|| format!("{} has no package name", chapter.display()))?
+            .to_string();
+        let path = root_from_dir.join(chapter.strip_prefix(root).unwrap_or(&chapter));
+        let mut spec = toml::Table::new();
+        spec.insert("path".into(), path.to_string_lossy().into_owned().into());
+        dependencies.insert(name, spec.into());
+
+        let deps = chapter_manifest
+            .get("dependencies")
+            .and_then(|d| d.as_table());
+        for (dep, spec) in deps.into_iter().flatten() {
+            let inherited = spec.get("workspace").and_then(|w| w.as_bool()) == Some(true);
+            let spec = match (inherited, workspace_deps.get(dep)) {
+                (true, Some(from_workspace)) => rebase(from_workspace),
+                (true, None) => anyhow::bail!("{dep} is not in [workspace.dependencies]"),
+                (false, _) => rebase(spec),
+            };
+            dependencies.entry(dep.clone()).or_insert(spec);
+        }
+    }
+
+    let mut manifest = toml::Table::new();
+    let mut package = toml::Table::new();
+    package.insert("name".into(), "my-exercises".into());
+    package.insert("version".into(), "0.1.0".into());
+    package.insert("edition".into(), "2024".into());
+    package.insert("publish".into(), false.into());
+    manifest.insert("package".into(), package.into());
+    manifest.insert("dependencies".into(), dependencies.into());
+    // A starter has a todo!() where code will go: its unused variables are
+    // not mistakes yet.
+    let mut rust_lints = toml::Table::new();
+    rust_lints.insert("unused".into(), "allow".into());
+    let mut lints = toml::Table::new();
+    lints.insert("rust".into(), rust_lints.into());
+    manifest.insert("lints".into(), lints.into());
+    // A workspace of its own: the book's workspace leaves it out.
+    manifest.insert("workspace".into(), toml::Table::new().into());
+
+    let body = toml::to_string(&manifest).context("cannot write the manifest")?;
+    Ok(format!(
+        "# Made by `cargo exercise init`, and made again by every `cargo exercise`\n\
+         # command: edit the programs in src/bin/, not this file.\n\n{body}"
+    ))
+}

@@ -1,0 +1,221 @@
+//! The building blocks of exercise checkers.
+//!
+//! A checker is black-box, in the way CodeCrafters' testers are: it starts
+//! the student's program from a command line, talks to it over real sockets,
+//! and compares what comes back with what should. It never looks at the
+//! source, so a program in any language can be checked:
+//!
+//! ```text
+//! cargo exercise check ch1-udp-echo --cmd "python3 my_echo.py --port {port}"
+//! ```
+//!
+//! In a command line, `{port}` becomes `0` (the program must then let the
+//! operating system choose a port and print `listening on ADDR` as its first
+//! line, as every program in this book does) and `{path}` becomes a fresh
+//! path for a Unix domain socket.
+//!
+//! A checker is a plain function that takes a [`Session`] and returns
+//! `Err(Failure)` at the first expectation that does not hold. The failure
+//! says what was expected and what came back, in plain words.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::process::ServerProcess;
+
+/// How long a checker waits for any one answer. Long enough for a loaded
+/// machine, short enough that a wrong program fails in seconds.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The first expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What the checker was checking, e.g. "the server echoes one datagram".
+    pub expectation: String,
+    /// What should have happened.
+    pub expected: String,
+    /// What happened instead.
+    pub got: String,
+    /// Anything else worth knowing: what the program wrote to stderr, say.
+    pub note: Option<String>,
+}
+
+impl Failure {
+    /// A failed expectation: `expected` this, `got` that.
+    pub fn new(
+        expectation: impl Into<String>,
+        expected: impl Into<String>,
+        got: impl Into<String>,
+    ) -> Self {
+        Failure {
+            expectation: expectation.into(),
+            expected: expected.into(),
+            got: got.into(),
+            note: None,
+        }
+    }
+
+    /// Adds what the program under test said on stderr, which usually tells
+    /// why it failed. A `todo!()` still in place reads as "not done yet".
+    pub fn with_program(mut self, server: &mut ServerProcess) -> Self {
+        self.note = describe_stderr(&server.final_stderr());
+        self
+    }
+
+    /// Adds a note of any kind.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.expectation)?;
+        writeln!(f, "  expected: {}", self.expected)?;
+        write!(f, "  got:      {}", self.got)?;
+        if let Some(note) = &self.note {
+            write!(f, "\n  note:     {note}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Turns a program's stderr into one helpful line, or nothing.
+fn describe_stderr(stderr: &str) -> Option<String> {
+    if let Some(pos) = stderr.find("not yet implemented") {
+        let rest = stderr[pos..].lines().next().unwrap_or_default();
+        return Some(format!(
+            "not done yet: the program stopped at a todo!() ({rest})"
+        ));
+    }
+    let last = stderr.lines().rev().find(|l| !l.trim().is_empty())?;
+    Some(format!("the program's stderr ends with: {}", last.trim()))
+}
+
+/// The program under test: a command line with placeholders.
+#[derive(Debug, Clone)]
+pub struct Program {
+    words: Vec<String>,
+    dir: Option<PathBuf>,
+}
+
+impl Program {
+    /// A program from its words: `["target/debug/ch1-udp-echo", "--port", "{port}"]`.
+    pub fn new(words: Vec<String>) -> Self {
+        Program { words, dir: None }
+    }
+
+    /// Runs the program in `dir` instead of the current directory.
+    pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// The command line, placeholders and all, for messages.
+    pub fn display(&self) -> String {
+        self.words.join(" ")
+    }
+
+    /// Starts the program with `{port}` set to `0` and `{path}` set to
+    /// `socket_path` (when given), and waits for its `listening on` line.
+    pub fn start(&self, socket_path: Option<&Path>) -> Result<ServerProcess, Failure> {
+        let words: Vec<String> = self
+            .words
+            .iter()
+            .map(|w| {
+                let w = w.replace("{port}", "0");
+                match socket_path {
+                    Some(p) => w.replace("{path}", &p.to_string_lossy()),
+                    None => w,
+                }
+            })
+            .collect();
+        let Some((program, args)) = words.split_first() else {
+            return Err(Failure::new(
+                "starting the program",
+                "a command line",
+                "an empty one",
+            ));
+        };
+        let mut command = Command::new(program);
+        command.args(args);
+        if let Some(dir) = &self.dir {
+            command.current_dir(dir);
+        }
+        ServerProcess::spawn(command).map_err(|err| {
+            Failure::new(
+                "the program starts and prints `listening on ADDR` as its first line",
+                "a first line `listening on ADDR`",
+                format!("{err:#}"),
+            )
+        })
+    }
+}
+
+/// One run of a checker against one program.
+///
+/// It keeps the list of expectations that held, so a student sees how far
+/// the program got, not only where it stopped.
+#[derive(Debug)]
+pub struct Session {
+    program: Program,
+    passed: Vec<String>,
+    scratch: tempfile::TempDir,
+}
+
+impl Session {
+    /// A session that checks `program`.
+    pub fn new(program: Program) -> std::io::Result<Self> {
+        Ok(Session {
+            program,
+            passed: Vec::new(),
+            scratch: tempfile::Builder::new().prefix("check-").tempdir()?,
+        })
+    }
+
+    /// The program under test.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Starts the program (see [`Program::start`]).
+    pub fn start(&self, socket_path: Option<&Path>) -> Result<ServerProcess, Failure> {
+        self.program.start(socket_path)
+    }
+
+    /// A fresh path in a private scratch folder, removed after the session:
+    /// for Unix domain sockets and files the program should create.
+    pub fn scratch_path(&self, name: &str) -> PathBuf {
+        self.scratch.path().join(name)
+    }
+
+    /// Records that an expectation held.
+    pub fn pass(&mut self, expectation: impl Into<String>) {
+        self.passed.push(expectation.into());
+    }
+
+    /// The expectations that held so far, in order.
+    pub fn passed(&self) -> &[String] {
+        &self.passed
+    }
+}
+
+/// A checker: the exercise it judges and the function that judges.
+#[derive(Clone, Copy)]
+pub struct Checker {
+    /// The exercise's name, as in the chapter's `exercises.toml`.
+    pub name: &'static str,
+    /// The checker itself.
+    pub run: fn(&mut Session) -> Result<(), Failure>,
+}
+
+impl fmt::Debug for Checker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Checker").field("name", &self.name).finish()
+    }
+}

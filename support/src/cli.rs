@@ -1,0 +1,48 @@
+//! The conventions every chapter's programs keep.
+//!
+//! A server binds `127.0.0.1` unless told otherwise, takes `--port 0` to let
+//! the operating system choose, and prints `listening on ADDR` with the real
+//! address as its first line on stdout, so a person, a script or a test knows
+//! where to connect. Every program reports failure as one line on stderr,
+//! `error: ...` with its cause, and exits with a non-zero code.
+
+use std::fmt::Display;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The first line a server prints, before that address.
+pub const LISTENING_PREFIX: &str = "listening on ";
+
+/// Prints `listening on ADDR` and flushes stdout at once.
+///
+/// The flush matters: when stdout is a pipe (a test, a script), Rust buffers
+/// it, and a test waiting for this line would wait forever.
+pub fn announce(addr: impl Display) {
+    let mut out = std::io::stdout().lock();
+    // A vanished reader of our stdout is no reason to stop serving.
+    let _ = writeln!(out, "{LISTENING_PREFIX}{addr}");
+    let _ = out.flush();
+}
+
+/// Runs a program's body and turns its error into the house style.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     book_support::cli::run(|| {
+///         // parse arguments, call the library ...
+///         Ok(())
+///     })
+/// }
+/// ```
+///
+/// On error it prints `error: ` followed by the whole chain of causes
+/// (`{:#}`), one line, and returns a failing exit code: no panic, no backtrace.
+pub fn run(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    match body() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! What every chapter of the book shares.
+//!
+//! - [`cli`]: the conventions of the chapters' programs: a server announces
+//!   `listening on ADDR` as its first line, and every program reports an error
+//!   as one `error: ...` line and a non-zero exit code.
+//! - [`process`]: the test harness. [`process::ServerProcess`] starts a server
+//!   program, learns its address from that first line within a bounded time,
+//!   and stops it when dropped, also when a test panics.
+//! - [`check`]: the building blocks of the exercise checkers: a black-box
+//!   [`check::Program`] started from any command line, and [`check::Failure`],
+//!   which says what was expected and what came back.
+
+pub mod check;
+pub mod cli;
+pub mod process;
+
+pub use process::ServerProcess;
