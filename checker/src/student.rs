@@ -140,11 +140,11 @@ fn manifest(root: &Path, dir: &Path) -> Result<String> {
     };
     let rebase = |spec: &toml::Value| -> toml::Value {
         let mut spec = spec.clone();
-        if let Some(table) = spec.as_table_mut() {
-            if let Some(path) = table.get("path").and_then(|p| p.as_str()) {
-                let rebased = root_from_dir.join(path).to_string_lossy().into_owned();
-                table.insert("path".into(), rebased.into());
-            }
+        if let Some(table) = spec.as_table_mut()
+            && let Some(path) = table.get("path").and_then(|p| p.as_str())
+        {
+            let rebased = root_from_dir.join(path).to_string_lossy().into_owned();
+            table.insert("path".into(), rebased.into());
         }
         spec
     };

@@ -1,0 +1,68 @@
+//! The book fails loudly where mdBook stays quiet.
+//!
+//! mdBook builds "successfully" with a missing `{{#include}}` file (the raw
+//! directive is left in the page), a missing anchor (nothing is shown) or a
+//! page SUMMARY.md forgets. Each test here is one of the checks in
+//! `xtask::book`, run on the real book; a failure lists every file and line
+//! to fix.
+
+use std::sync::OnceLock;
+
+use xtask::Problem;
+use xtask::book::{self, Findings};
+
+/// Fails the test with `what` and the problems, one a line, if there are any.
+fn assert_no_problems(what: &str, problems: &[Problem]) {
+    assert!(problems.is_empty(), "{what}:\n{}", Problem::list(problems));
+}
+
+/// The findings of one build of the book, shared by the tests that need it.
+fn findings() -> &'static Findings {
+    static FINDINGS: OnceLock<Findings> = OnceLock::new();
+    FINDINGS.get_or_init(|| {
+        book::check_build(xtask::workspace_root())
+            .unwrap_or_else(|err| panic!("the book does not build: {err:#}"))
+    })
+}
+
+#[test]
+fn every_include_shows_an_existing_part_of_an_existing_file() {
+    assert_no_problems(
+        "includes that mdBook would leave raw, empty or cut short",
+        &book::check_includes(xtask::workspace_root()),
+    );
+}
+
+#[test]
+fn every_chapter_crate_is_part_of_the_book() {
+    assert_no_problems(
+        "chapter crates the book never points into",
+        &book::check_chapters_referenced(xtask::workspace_root()),
+    );
+}
+
+#[test]
+fn summary_and_pages_agree() {
+    assert_no_problems(
+        "SUMMARY.md and the pages under book/ disagree",
+        &book::check_summary(xtask::workspace_root()),
+    );
+}
+
+#[test]
+fn the_build_logs_no_warning_or_error() {
+    let logged = &findings().logged;
+    assert!(
+        logged.is_empty(),
+        "mdBook logged while building the book:\n  {}",
+        logged.join("\n  ")
+    );
+}
+
+#[test]
+fn the_html_has_no_raw_include_left() {
+    assert_no_problems(
+        "directives mdBook could not expand (paths in the built HTML)",
+        &findings().raw_directives,
+    );
+}
