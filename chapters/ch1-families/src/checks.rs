@@ -1,0 +1,378 @@
+//! The checkers of the chapter's exercises.
+//!
+//! Each is black-box: it starts the student's program from its command line,
+//! talks to it over real sockets, and says at the first expectation that
+//! does not hold what it expected and what came back. A program in any
+//! language can pass.
+
+use std::fmt::Display;
+use std::fs;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::os::unix::fs::FileTypeExt;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use book_support::ServerProcess;
+use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session};
+
+use crate::report::preview;
+
+/// Every checker of chapter 1, one per exercise in `exercises.toml`.
+pub fn checkers() -> Vec<Checker> {
+    vec![
+        Checker {
+            name: "ch1-udp-echo",
+            run: check_udp_echo,
+        },
+        Checker {
+            name: "ch1-unix-echo",
+            run: check_unix_echo,
+        },
+    ]
+}
+
+/// How long one wait for an answer lasts before the checker looks whether
+/// the program is still running.
+const SLICE: Duration = Duration::from_millis(100);
+
+/// The size of the big datagram: well above the 1024 or 4096 bytes a
+/// `recv` buffer often has, below UDP's limit of 65,507.
+pub const BIG: usize = 60_000;
+
+/// A big message whose bytes are not all alike, so a reply made of the
+/// wrong pieces cannot match it by chance, and readable in a failure.
+fn big_message() -> Vec<u8> {
+    const PATTERN: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    PATTERN.iter().copied().cycle().take(BIG).collect()
+}
+
+/// What a datagram socket is, to the checks below: UDP or Unix.
+trait Peer {
+    type Addr: PartialEq;
+    fn send_to(&self, message: &[u8], to: &Self::Addr) -> io::Result<usize>;
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, Self::Addr)>;
+    fn set_read_timeout(&self, timeout: Duration) -> io::Result<()>;
+    fn show(addr: &Self::Addr) -> String;
+}
+
+impl Peer for UdpSocket {
+    type Addr = SocketAddr;
+    fn send_to(&self, message: &[u8], to: &SocketAddr) -> io::Result<usize> {
+        UdpSocket::send_to(self, message, to)
+    }
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        UdpSocket::recv_from(self, buf)
+    }
+    fn set_read_timeout(&self, timeout: Duration) -> io::Result<()> {
+        UdpSocket::set_read_timeout(self, Some(timeout))
+    }
+    fn show(addr: &SocketAddr) -> String {
+        addr.to_string()
+    }
+}
+
+impl Peer for UnixDatagram {
+    type Addr = PathBuf;
+    fn send_to(&self, message: &[u8], to: &PathBuf) -> io::Result<usize> {
+        UnixDatagram::send_to(self, message, to)
+    }
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, PathBuf)> {
+        let (n, from) = UnixDatagram::recv_from(self, buf)?;
+        let path = from
+            .as_pathname()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        Ok((n, path))
+    }
+    fn set_read_timeout(&self, timeout: Duration) -> io::Result<()> {
+        UnixDatagram::set_read_timeout(self, Some(timeout))
+    }
+    fn show(addr: &PathBuf) -> String {
+        if addr.as_os_str().is_empty() {
+            "an unbound socket".to_string()
+        } else {
+            addr.display().to_string()
+        }
+    }
+}
+
+/// One conversation with the program under test.
+struct Talk {
+    server: ServerProcess,
+}
+
+impl Talk {
+    fn fail(&mut self, expectation: &str, expected: impl Display, got: impl Display) -> Failure {
+        Failure::new(expectation, expected.to_string(), got.to_string())
+            .with_program(&mut self.server)
+    }
+
+    /// Receives one datagram on `socket`, within the answer timeout. It
+    /// waits in short slices, so that a program that has ended (a todo!()
+    /// reached, say) is reported at once rather than after the timeout.
+    fn receive<P: Peer>(
+        &mut self,
+        socket: &P,
+        expectation: &str,
+        expected: &str,
+    ) -> Result<(Vec<u8>, P::Addr), Failure> {
+        let mut buf = vec![0; 65_536];
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let got = format!("nothing within {ANSWER_TIMEOUT:?}");
+                return Err(self.fail(expectation, expected, got));
+            }
+            if let Some(status) = self.server.try_status() {
+                let got = format!("nothing: the program ended ({status})");
+                return Err(self.fail(expectation, expected, got));
+            }
+            if let Err(err) = socket.set_read_timeout(left.min(SLICE)) {
+                return Err(setup("sets a receive timeout", err));
+            }
+            match socket.recv_from(&mut buf) {
+                Ok((n, from)) => return Ok((buf[..n].to_vec(), from)),
+                Err(err) if is_timeout(&err) => continue,
+                Err(err) => {
+                    return Err(self.fail(expectation, expected, format!("an error: {err}")));
+                }
+            }
+        }
+    }
+
+    fn send<P: Peer>(&mut self, socket: &P, message: &[u8], to: &P::Addr) -> Result<(), Failure> {
+        match socket.send_to(message, to) {
+            Ok(_) => Ok(()),
+            Err(err) => Err(self.fail(
+                &format!(
+                    "a datagram of {} bytes can be sent to {}",
+                    message.len(),
+                    P::show(to)
+                ),
+                "the send to succeed",
+                format!("an error: {err}"),
+            )),
+        }
+    }
+
+    /// Sends `message` and expects it back whole, as one datagram, from the
+    /// address it was sent to.
+    fn expect_echo<P: Peer>(
+        &mut self,
+        socket: &P,
+        to: &P::Addr,
+        message: &[u8],
+        expectation: &str,
+    ) -> Result<(), Failure> {
+        self.send(socket, message, to)?;
+        let expected = format!(
+            "one datagram of {} bytes, {}",
+            message.len(),
+            preview(message)
+        );
+        let (reply, from) = self.receive(socket, expectation, &expected)?;
+        if reply != message {
+            let mut got = format!("a datagram of {} bytes, {}", reply.len(), preview(&reply));
+            if reply.len() < message.len() && message.starts_with(&reply) {
+                got.push_str(": the start of the message only (is the receive buffer too small?)");
+            }
+            return Err(self.fail(expectation, expected, got));
+        }
+        if from != *to {
+            return Err(self.fail(
+                "the reply comes from the address the program listens on",
+                P::show(to),
+                format!(
+                    "{} (reply with the socket that received the datagram)",
+                    P::show(&from)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends three datagrams, then expects three replies, one per message,
+    /// in any order.
+    fn expect_three<P: Peer>(&mut self, socket: &P, to: &P::Addr) -> Result<(), Failure> {
+        let expectation = "three datagrams sent at once come back as three datagrams";
+        let messages: [&[u8]; 3] = [b"one", b"two", b"three"];
+        for message in messages {
+            self.send(socket, message, to)?;
+        }
+        let mut left: Vec<&[u8]> = messages.to_vec();
+        for _ in 0..3 {
+            let (reply, _) = self.receive(socket, expectation, "\"one\", \"two\" and \"three\"")?;
+            match left.iter().position(|m| *m == reply) {
+                Some(i) => {
+                    left.remove(i);
+                }
+                None => {
+                    let still: Vec<String> = left.iter().map(|m| preview(m)).collect();
+                    return Err(self.fail(
+                        expectation,
+                        format!("one of {}", still.join(", ")),
+                        format!("a datagram of {} bytes, {}", reply.len(), preview(&reply)),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Two clients each send a message; each must get its own back.
+    fn expect_own_replies<P: Peer>(&mut self, a: &P, b: &P, to: &P::Addr) -> Result<(), Failure> {
+        let expectation = "two clients each get their own reply (sent to the sender's address)";
+        self.send(a, b"from the first client", to)?;
+        self.send(b, b"from the second client", to)?;
+        for (socket, mine) in [
+            (a, &b"from the first client"[..]),
+            (b, b"from the second client"),
+        ] {
+            let (reply, _) = self.receive(socket, expectation, &preview(mine))?;
+            if reply != mine {
+                return Err(self.fail(expectation, preview(mine), preview(&reply)));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_timeout(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// A checker-side setup step failed: not the program's fault.
+fn setup(what: &str, err: io::Error) -> Failure {
+    Failure::new(
+        format!("the checker {what}"),
+        "no error",
+        format!("{err} (a problem of this machine, not of your program)"),
+    )
+}
+
+// ANCHOR: check_udp_echo
+/// `ch1-udp-echo`: a UDP echo server on 127.0.0.1.
+fn check_udp_echo(session: &mut Session) -> Result<(), Failure> {
+    let server = session.start(None)?;
+    let mut talk = Talk { server };
+    let expectation = "the program listens on 127.0.0.1 and prints the real port";
+    let address = match talk.server.socket_addr() {
+        Ok(address) => address,
+        Err(_) => {
+            let got = talk.server.address().to_string();
+            return Err(talk.fail(expectation, "listening on 127.0.0.1:PORT", got));
+        }
+    };
+    if address.ip() != Ipv4Addr::LOCALHOST || address.port() == 0 {
+        let got = if address.port() == 0 {
+            format!(
+                "{address}: port 0 asks the system for a port; print the one it chose (local_addr)"
+            )
+        } else {
+            address.to_string()
+        };
+        return Err(talk.fail(expectation, "127.0.0.1 and a port other than 0", got));
+    }
+    session.pass(format!("listens on {address}"));
+
+    let client = |what: &str| UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| setup(what, e));
+    let a = client("opens a UDP socket")?;
+    let b = client("opens a second UDP socket")?;
+
+    talk.expect_echo(&a, &address, b"hello", "a short datagram comes back")?;
+    session.pass("a short datagram comes back, from the server's address");
+    talk.expect_echo(
+        &a,
+        &address,
+        &big_message(),
+        "a 60,000-byte datagram comes back whole",
+    )?;
+    session.pass("a 60,000-byte datagram comes back whole, as one datagram");
+    talk.expect_three(&a, &address)?;
+    session.pass("three datagrams come back as three datagrams");
+    talk.expect_own_replies(&a, &b, &address)?;
+    session.pass("two clients each get their own reply");
+    talk.expect_echo(
+        &a,
+        &address,
+        b"",
+        "an empty datagram comes back (0 bytes is a message in UDP, not the end of anything)",
+    )?;
+    session.pass("an empty datagram comes back");
+    Ok(())
+}
+// ANCHOR_END: check_udp_echo
+
+// ANCHOR: check_unix_echo
+/// `ch1-unix-echo`: a Unix datagram echo server at a path where a stale
+/// socket file is waiting.
+fn check_unix_echo(session: &mut Session) -> Result<(), Failure> {
+    let path = session.scratch_path("echo.sock");
+    // A server that was killed leaves its socket file behind: make one.
+    drop(UnixDatagram::bind(&path).map_err(|e| setup("leaves a stale socket file", e))?);
+    let server = session.start(Some(&path)).map_err(|failure| {
+        let mut failure = Failure {
+            expectation: format!(
+                "the program removes the stale socket file at {}, binds there and prints \
+                 `listening on PATH`",
+                path.display()
+            ),
+            ..failure
+        };
+        if failure.note.is_none() {
+            failure.note =
+                Some("a socket file was left at PATH, as a killed server leaves it".into());
+        }
+        failure
+    })?;
+    let mut talk = Talk { server };
+    if Path::new(talk.server.address()) != path {
+        let got = talk.server.address().to_string();
+        return Err(talk.fail(
+            "the program prints `listening on PATH` with the path it was given",
+            path.display(),
+            got,
+        ));
+    }
+    let is_socket = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_socket());
+    if !is_socket {
+        return Err(talk.fail("a socket file exists at PATH", "a socket file", "none"));
+    }
+    session.pass("starts although a stale socket file was at PATH");
+
+    let client = |name: &str| {
+        UnixDatagram::bind(session.scratch_path(name))
+            .map_err(|e| setup(&format!("binds its own socket at {name}"), e))
+    };
+    let a = client("client-a.sock")?;
+    let b = client("client-b.sock")?;
+
+    talk.expect_echo(
+        &a,
+        &path,
+        b"hello",
+        "a short datagram comes back to the client's path",
+    )?;
+    session.pass("a short datagram comes back to the client's bound path, from PATH");
+    talk.expect_echo(
+        &a,
+        &path,
+        &big_message(),
+        "a 60,000-byte datagram comes back whole",
+    )?;
+    session.pass("a 60,000-byte datagram comes back whole, as one datagram");
+    talk.expect_three(&a, &path)?;
+    session.pass("three datagrams come back as three datagrams");
+    talk.expect_own_replies(&a, &b, &path)?;
+    session.pass("two clients each get their own reply");
+    talk.expect_echo(&a, &path, b"", "an empty datagram comes back")?;
+    session.pass("an empty datagram comes back");
+    Ok(())
+}
+// ANCHOR_END: check_unix_echo

@@ -1,0 +1,239 @@
+//! The exercises' checkers: each passes its reference solution (and the
+//! chapter's own server), and fails wrong programs at the right expectation.
+
+use book_support::check::{Checker, Failure, Program, Session};
+use ch1_families::checks::checkers;
+
+fn checker(name: &str) -> Checker {
+    checkers()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no checker named {name}"))
+}
+
+fn words(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// Runs the checker `name` against `program`; returns what passed and the failure.
+fn judge(name: &str, program: Vec<String>) -> (Vec<String>, Option<Failure>) {
+    let mut session = Session::new(Program::new(program)).unwrap();
+    let result = (checker(name).run)(&mut session);
+    (session.passed().to_vec(), result.err())
+}
+
+fn assert_passes(name: &str, program: Vec<String>) {
+    let (passed, failure) = judge(name, program.clone());
+    if let Some(failure) = failure {
+        panic!("{name} failed {program:?}:\n{failure}\npassed: {passed:?}");
+    }
+    assert_eq!(passed.len(), 6, "{name}: {passed:?}");
+}
+
+const SERVER: &str = env!("CARGO_BIN_EXE_echo-server");
+const UDP_SOLUTION: &str = env!("CARGO_BIN_EXE_ch1-udp-echo");
+const UNIX_SOLUTION: &str = env!("CARGO_BIN_EXE_ch1-unix-echo");
+
+#[test]
+fn there_is_one_checker_per_exercise() {
+    let names: Vec<&str> = checkers().iter().map(|c| c.name).collect();
+    assert_eq!(names, ["ch1-udp-echo", "ch1-unix-echo"]);
+    let toml = include_str!("../exercises/exercises.toml");
+    for name in names {
+        assert!(
+            toml.contains(&format!("name = \"{name}\"")),
+            "{name} is not in exercises.toml"
+        );
+    }
+}
+
+#[test]
+fn the_udp_checker_passes_the_solution() {
+    assert_passes("ch1-udp-echo", words(&[UDP_SOLUTION, "--port", "{port}"]));
+}
+
+#[test]
+fn the_unix_checker_passes_the_solution() {
+    assert_passes("ch1-unix-echo", words(&[UNIX_SOLUTION, "{path}"]));
+}
+
+#[test]
+fn the_chapters_own_server_passes_both() {
+    assert_passes(
+        "ch1-udp-echo",
+        words(&[SERVER, "--transport", "udp", "--port", "{port}"]),
+    );
+    assert_passes(
+        "ch1-unix-echo",
+        words(&[SERVER, "--transport", "unix-dgram", "--path", "{path}"]),
+    );
+}
+
+#[test]
+fn a_server_with_the_articles_1024_byte_buffer_fails_at_the_big_datagram() {
+    for (name, program) in [
+        (
+            "ch1-udp-echo",
+            words(&[
+                SERVER,
+                "--transport",
+                "udp",
+                "--port",
+                "{port}",
+                "--buffer",
+                "1024",
+            ]),
+        ),
+        (
+            "ch1-unix-echo",
+            words(&[
+                SERVER,
+                "--transport",
+                "unix-dgram",
+                "--path",
+                "{path}",
+                "--buffer",
+                "1024",
+            ]),
+        ),
+    ] {
+        let (passed, failure) = judge(name, program);
+        let failure =
+            failure.unwrap_or_else(|| panic!("{name} passed a server that cuts datagrams"));
+        assert_eq!(
+            failure.expectation, "a 60,000-byte datagram comes back whole",
+            "{name}"
+        );
+        assert_eq!(
+            failure.expected,
+            format!("one datagram of 60000 bytes, {}", preview_of_big())
+        );
+        assert!(
+            failure.got.starts_with("a datagram of 1024 bytes"),
+            "{failure}"
+        );
+        assert!(
+            failure.got.ends_with("(is the receive buffer too small?)"),
+            "{failure}"
+        );
+        assert_eq!(passed.len(), 2, "{name}: {passed:?}");
+    }
+}
+
+fn preview_of_big() -> &'static str {
+    "\"abcdefghijklmnopqrstuvwxyz0123456789abcd\"..."
+}
+
+#[test]
+fn the_unix_checker_fails_a_server_that_leaves_the_stale_file() {
+    let program = words(&[
+        SERVER,
+        "--transport",
+        "unix-dgram",
+        "--path",
+        "{path}",
+        "--no-unlink",
+    ]);
+    let (passed, failure) = judge("ch1-unix-echo", program);
+    let failure = failure.expect("a server that cannot start must fail");
+    assert!(
+        failure
+            .expectation
+            .starts_with("the program removes the stale socket file"),
+        "{failure}"
+    );
+    assert!(failure.got.contains("Address already in use"), "{failure}");
+    assert!(passed.is_empty());
+}
+
+#[test]
+fn the_udp_checker_fails_a_program_that_prints_port_zero() {
+    // A shell one-liner that prints the wrong address and serves nothing.
+    let program = words(&[
+        "sh",
+        "-c",
+        "echo 'listening on 127.0.0.1:0'; sleep 30",
+        "{port}",
+    ]);
+    let (_, failure) = judge("ch1-udp-echo", program);
+    let failure = failure.expect("port 0 is not an address to reach");
+    assert_eq!(
+        failure.expectation,
+        "the program listens on 127.0.0.1 and prints the real port"
+    );
+    assert!(failure.got.contains("print the one it chose"), "{failure}");
+}
+
+#[test]
+fn each_checker_fails_the_other_exercises_solution() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.sock");
+    // A Unix server prints a path where the UDP checker expects an address.
+    let (passed, failure) = judge(
+        "ch1-udp-echo",
+        words(&[UNIX_SOLUTION, path.to_str().unwrap()]),
+    );
+    let failure = failure.expect("a unix server is no UDP server");
+    assert_eq!(
+        failure.expectation,
+        "the program listens on 127.0.0.1 and prints the real port"
+    );
+    assert!(passed.is_empty());
+    // A UDP server prints an address where the unix checker expects its path.
+    let (passed, failure) = judge("ch1-unix-echo", words(&[UDP_SOLUTION, "--port", "0"]));
+    let failure = failure.expect("a UDP server is no unix server");
+    assert_eq!(
+        failure.expectation,
+        "the program prints `listening on PATH` with the path it was given"
+    );
+    assert!(passed.is_empty());
+}
+
+#[test]
+fn a_program_that_ends_is_reported_at_once_not_after_the_timeout() {
+    // A port we hold, so the datagrams go somewhere that never answers, and
+    // a "server" that announces it and ends, as a starter at its todo!() does.
+    let holder = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let address = holder.local_addr().unwrap();
+    let script = format!("echo 'listening on {address}'; exit 3");
+    let started = std::time::Instant::now();
+    let (passed, failure) = judge("ch1-udp-echo", words(&["sh", "-c", &script, "{port}"]));
+    let failure = failure.expect("a program that ended echoes nothing");
+    assert_eq!(failure.got, "nothing: the program ended (exit status: 3)");
+    assert_eq!(passed.len(), 1);
+    assert!(
+        started.elapsed() < book_support::check::ANSWER_TIMEOUT,
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_python_server_with_recvfrom_1024_fails_at_the_big_datagram() {
+    // The book's exercise page shows this program judged by the checker.
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED: python3 is not installed here, so the Python example cannot run");
+        return;
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/exercises/python/udp_echo_1024.py"
+    );
+    let (passed, failure) = judge(
+        "ch1-udp-echo",
+        words(&["python3", script, "--port", "{port}"]),
+    );
+    let failure = failure.expect("recvfrom(1024) cannot echo 60,000 bytes");
+    assert_eq!(
+        failure.expectation,
+        "a 60,000-byte datagram comes back whole"
+    );
+    assert!(
+        failure.got.starts_with("a datagram of 1024 bytes"),
+        "{failure}"
+    );
+    assert_eq!(passed.len(), 2, "{passed:?}");
+}
