@@ -1,0 +1,94 @@
+//! The chapter's server: runs the commands its clients send.
+//!
+//! ```text
+//! cargo run -p ch3-ssh --bin ssh-server -- --port 9999
+//! ```
+
+use std::net::{IpAddr, TcpListener};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use ch3_ssh::exec::{Launch, Limits};
+use ch3_ssh::server::{Config, serve_forever};
+use clap::Parser;
+
+/// A remote command server. Anyone who can connect can run commands as the
+/// user running it: keep it on loopback.
+#[derive(Debug, Parser)]
+#[command(name = "ssh-server", version)]
+struct Args {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// The port (0: let the system choose).
+    #[arg(long, default_value_t = ch3_ssh::DEFAULT_PORT)]
+    port: u16,
+    /// Allow --host to be an address other than loopback. Anyone who can
+    /// reach it runs commands as you: never without --secret, never on an
+    /// untrusted network.
+    #[arg(long)]
+    allow_remote: bool,
+    /// A secret every client must present first (framed protocol only;
+    /// the article's protocol is then refused).
+    #[arg(long)]
+    secret: Option<String>,
+    /// Kill a command still running after this many seconds.
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+    /// Kill a command once it has written this many bytes.
+    #[arg(long, default_value_t = Limits::default().max_output)]
+    max_output: u64,
+    /// Run commands without a shell: split into words, run the first.
+    #[arg(long)]
+    no_shell: bool,
+    /// Turn away clients beyond this many at once.
+    #[arg(long, default_value_t = 64)]
+    max_clients: usize,
+}
+
+fn main() -> ExitCode {
+    book_support::cli::run(|| {
+        let args = Args::parse();
+        if !args.host.is_loopback() {
+            if !args.allow_remote {
+                bail!(
+                    "refusing to listen on {}: this server runs any command it is sent; \
+                     use a loopback address, or add --allow-remote if you really mean it",
+                    args.host
+                );
+            }
+            eprintln!(
+                "warning: listening on {}: anyone who can reach this address can run commands as you{}",
+                args.host,
+                if args.secret.is_some() {
+                    ""
+                } else {
+                    ", and there is no --secret"
+                }
+            );
+        }
+        let time_limit = Duration::try_from_secs_f64(args.time_limit)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .context("--time-limit must be a positive number of seconds")?;
+        let config = Config {
+            limits: Limits {
+                time_limit,
+                max_output: args.max_output,
+            },
+            launch: if args.no_shell {
+                Launch::Argv
+            } else {
+                Launch::Shell
+            },
+            secret: args.secret,
+            max_clients: args.max_clients,
+            quiet: false,
+        };
+        let listener = TcpListener::bind((args.host, args.port))
+            .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+        book_support::cli::announce(listener.local_addr()?);
+        serve_forever(listener, config).context("the server stopped")
+    })
+}

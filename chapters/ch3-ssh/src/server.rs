@@ -1,0 +1,305 @@
+//! The server: many clients at once, both protocols on one port.
+//!
+//! The article's server serves one client at a time: while it talks to one,
+//! the next waits in the listen queue. Ours gives every connection a thread
+//! of its own, so a slow command for one client holds up nobody else, and a
+//! client that vanishes (even mid-command) ends only its own thread.
+//!
+//! Which protocol a connection speaks is decided by its first byte, read
+//! with `peek` so it stays in the socket for the handler. A frame starts
+//! with the top byte of a big-endian length under 16 MiB, which is always
+//! zero; a command typed at the article's client never starts with a zero
+//! byte.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+
+use crate::article;
+use crate::exec::{Ending, Launch, Limits, Output, run_command};
+use crate::frame::{Frame, Kind, read_frame, write_frame};
+
+/// How a server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Limits for every command.
+    pub limits: Limits,
+    /// How commands are started.
+    pub launch: Launch,
+    /// The secret a framed client must present first; with a secret, the
+    /// article's protocol (which has no place for one) is refused.
+    pub secret: Option<String>,
+    /// At most this many clients at once; more are turned away.
+    pub max_clients: usize,
+    /// Print no log lines (for the benchmark).
+    pub quiet: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            limits: Limits::default(),
+            launch: Launch::Shell,
+            secret: None,
+            max_clients: 64,
+            quiet: false,
+        }
+    }
+}
+
+/// Accepts connections forever, one thread each.
+// ANCHOR: serve_forever
+pub fn serve_forever(listener: TcpListener, config: Config) -> io::Result<()> {
+    let config = Arc::new(config);
+    let active = Arc::new(AtomicUsize::new(0));
+    loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            // A connection reset before we accepted it is the client's
+            // problem, not a reason to stop serving everyone else.
+            Err(err) => {
+                note(&config, None, &format!("accept failed: {err}"));
+                continue;
+            }
+        };
+        if active.fetch_add(1, Ordering::SeqCst) >= config.max_clients {
+            active.fetch_sub(1, Ordering::SeqCst);
+            note(&config, Some(peer), "turned away: too many clients at once");
+            continue;
+        }
+        let (config, active) = (Arc::clone(&config), Arc::clone(&active));
+        thread::spawn(move || {
+            match handle(stream, peer, &config) {
+                Ok(()) => note(&config, Some(peer), "disconnected"),
+                Err(err) => note(&config, Some(peer), &format!("disconnected: {err}")),
+            }
+            active.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+}
+// ANCHOR_END: serve_forever
+
+/// Serves one connection in the protocol its first byte announces.
+// ANCHOR: handle
+fn handle(stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()> {
+    let mut first = [0u8; 1];
+    if stream.peek(&mut first)? == 0 {
+        return Ok(());
+    }
+    if first[0] == 0 {
+        note(config, Some(peer), "connected (framed protocol)");
+        serve_framed(stream, peer, config)
+    } else if config.secret.is_some() {
+        note(
+            config,
+            Some(peer),
+            "refused: the article's protocol cannot carry a secret",
+        );
+        // Take the command before closing: closing a socket with unread
+        // data makes the kernel send a reset, and the client would see
+        // "connection reset" instead of a plain close.
+        let mut stream = stream;
+        article::receive_command(&mut stream)?;
+        Ok(())
+    } else {
+        note(config, Some(peer), "connected (article protocol)");
+        serve_article(stream, peer, config)
+    }
+}
+// ANCHOR_END: handle
+
+/// The article's server loop for one client.
+// ANCHOR: serve_article
+fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()> {
+    loop {
+        let Some(command) = article::receive_command(&mut stream)? else {
+            return Ok(());
+        };
+        note(config, Some(peer), &format!("command: {command}"));
+        let mut result = Vec::new();
+        let watch = stream.try_clone()?;
+        let ending = run_command(
+            &command,
+            config.launch,
+            &config.limits,
+            |which, bytes| {
+                match which {
+                    Output::Stdout => result.extend_from_slice(bytes),
+                    // Like os.popen: stderr is not sent; the server's
+                    // terminal shows it.
+                    Output::Stderr => io::stderr().write_all(bytes)?,
+                }
+                Ok(())
+            },
+            || still_connected(&watch),
+        )?;
+        if ending == Ending::ClientGone {
+            return Err(gone());
+        }
+        if let Some(notice) = ending.notice(&config.limits) {
+            // The article's protocol has no place for a notice: append it.
+            result.extend_from_slice(format!("\n[ssh-server: {notice}]\n").as_bytes());
+        }
+        note(
+            config,
+            Some(peer),
+            &format!("result: {} bytes, {ending:?}", result.len()),
+        );
+        article::send_result(&mut stream, result)?;
+    }
+}
+// ANCHOR_END: serve_article
+
+/// The framed server loop for one client.
+// ANCHOR: serve_framed
+fn serve_framed(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()> {
+    let _ = stream.set_nodelay(true);
+    let mut authenticated = config.secret.is_none();
+    while let Some(frame) = read_or_explain(&mut stream)? {
+        match frame.kind {
+            Kind::Auth => {
+                if config
+                    .secret
+                    .as_deref()
+                    .is_none_or(|s| same_secret(s.as_bytes(), &frame.payload))
+                {
+                    authenticated = true;
+                    write_frame(&mut stream, Kind::AuthOk, b"")?;
+                } else {
+                    write_frame(&mut stream, Kind::Notice, b"wrong secret")?;
+                    return Err(io::Error::other("wrong secret"));
+                }
+            }
+            Kind::Command if !authenticated => {
+                write_frame(
+                    &mut stream,
+                    Kind::Notice,
+                    b"this server needs a secret (--secret)",
+                )?;
+                return Err(io::Error::other("command before the secret"));
+            }
+            Kind::Command => {
+                let command = String::from_utf8_lossy(&frame.payload).into_owned();
+                note(config, Some(peer), &format!("command: {command}"));
+                run_framed(&mut stream, peer, &command, config)?;
+            }
+            other => {
+                let notice = format!("a client may not send a {other:?} frame");
+                write_frame(&mut stream, Kind::Notice, notice.as_bytes())?;
+                return Err(io::Error::other(notice));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs one command, streaming its output as frames, then `Exit`.
+fn run_framed(
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    command: &str,
+    config: &Config,
+) -> io::Result<()> {
+    if command.trim().is_empty() {
+        write_frame(stream, Kind::Notice, b"empty command: nothing to run")?;
+        return write_frame(stream, Kind::Exit, &Frame::exit(127).payload);
+    }
+    let mut sending = stream.try_clone()?;
+    let watch = stream.try_clone()?;
+    let ending = run_command(
+        command,
+        config.launch,
+        &config.limits,
+        |which, bytes| {
+            let kind = match which {
+                Output::Stdout => Kind::Stdout,
+                Output::Stderr => Kind::Stderr,
+            };
+            write_frame(&mut sending, kind, bytes)
+        },
+        || still_connected(&watch),
+    )?;
+    if ending == Ending::ClientGone {
+        return Err(gone());
+    }
+    if let Some(notice) = ending.notice(&config.limits) {
+        write_frame(stream, Kind::Notice, notice.as_bytes())?;
+    }
+    note(
+        config,
+        Some(peer),
+        &format!("exit status {}, {ending:?}", ending.status_code()),
+    );
+    write_frame(
+        stream,
+        Kind::Exit,
+        &Frame::exit(ending.status_code()).payload,
+    )
+}
+// ANCHOR_END: serve_framed
+
+/// Reads a frame; a bad one (over the limit, unknown kind) is explained to
+/// the client in a notice before the connection closes.
+fn read_or_explain(stream: &mut TcpStream) -> io::Result<Option<Frame>> {
+    match read_frame(stream) {
+        Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+            let _ = write_frame(stream, Kind::Notice, err.to_string().as_bytes());
+            Err(err)
+        }
+        other => other,
+    }
+}
+
+/// Is the client still there? Asked while its command runs, when it should
+/// be sending nothing: a read of zero bytes means it has closed.
+fn still_connected(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut byte = [0u8; 1];
+    let alive = match stream.peek(&mut byte) {
+        Ok(0) => false,
+        Ok(_) => true,
+        Err(err) => err.kind() == io::ErrorKind::WouldBlock,
+    };
+    let _ = stream.set_nonblocking(false);
+    alive
+}
+
+/// Compares secrets in time that depends only on their lengths, so a
+/// client cannot learn a secret byte by byte from how fast it is refused.
+fn same_secret(expected: &[u8], given: &[u8]) -> bool {
+    expected.len() == given.len()
+        && expected
+            .iter()
+            .zip(given)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+fn gone() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "the client left mid-command; command killed",
+    )
+}
+
+/// A log line, unless the server is quiet.
+fn note(config: &Config, peer: Option<SocketAddr>, message: &str) {
+    if !config.quiet {
+        log(peer, message);
+    }
+}
+
+/// One line of the server's log on stdout (line-buffered, so a test sees
+/// each line at once).
+fn log(peer: Option<SocketAddr>, message: &str) {
+    let mut out = io::stdout().lock();
+    let _ = match peer {
+        Some(peer) => writeln!(out, "[{peer}] {message}"),
+        None => writeln!(out, "{message}"),
+    };
+    let _ = out.flush();
+}

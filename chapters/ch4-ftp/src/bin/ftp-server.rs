@@ -1,0 +1,53 @@
+//! The chapter's server: `cargo run -p ch4-ftp --bin ftp-server -- --root DIR`.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use book_support::cli::{announce, run};
+use ch4_ftp::DEFAULT_PORT;
+use ch4_ftp::safety::Root;
+use ch4_ftp::send::SendMethod;
+use ch4_ftp::server::{Protocol, Server, serve_forever};
+use clap::Parser;
+
+/// Serves the files under a folder, in the article's protocol or the framed one.
+#[derive(Parser, Debug)]
+struct Args {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// The port; 0 lets the operating system choose.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// The folder to serve; nothing outside it is ever sent.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// `article` (get NAME, size, OK, bytes, md5) or `framed`.
+    #[arg(long, default_value = "framed")]
+    protocol: Protocol,
+    /// How file bytes reach the socket: sendfile, read-write or std-copy.
+    #[arg(long, default_value = "sendfile")]
+    send: SendMethod,
+}
+
+fn main() -> ExitCode {
+    run(|| {
+        let args = Args::parse();
+        let root = Root::new(&args.root)
+            .with_context(|| format!("cannot serve {}", args.root.display()))?;
+        let listener = TcpListener::bind((args.host.as_str(), args.port))
+            .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+        announce(listener.local_addr()?);
+        let protocol = match args.protocol {
+            Protocol::Article => "the article's",
+            Protocol::Framed => "the framed",
+        };
+        eprintln!("serving {} with {protocol} protocol", root.dir().display());
+        let server = Arc::new(Server::new(root, args.protocol, args.send));
+        serve_forever(listener, server)?;
+        Ok(())
+    })
+}

@@ -1,0 +1,173 @@
+//! A download that never leaves a half file under the final name.
+//!
+//! Bytes go to `NAME.part` in the target folder. Only when every byte has
+//! arrived and the md5 matches is the part file given its final name, and
+//! then without overwriting anything unless asked (`--force`). A download
+//! cut short keeps its `NAME.part`, so the next `get NAME` can resume.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, ErrorKind, Read, Seek, SeekFrom};
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use md5::{Digest, Md5};
+
+use crate::client::Rejected;
+use crate::digest::{hash_prefix, hex};
+use crate::exact::recv_exact_hashed;
+
+/// A download in progress.
+#[derive(Debug)]
+pub struct Download {
+    part: PathBuf,
+    target: PathBuf,
+    file: File,
+    md5: Md5,
+    have: u64,
+    force: bool,
+}
+
+/// The local name for a remote one: its last component, which must be a
+/// plain file name (the server never chooses where we write).
+pub fn local_name(remote: &str) -> Result<String> {
+    match Path::new(remote).components().next_back() {
+        Some(Component::Normal(name)) => Ok(name.to_string_lossy().into_owned()),
+        _ => bail!("`{remote}` does not end in a file name"),
+    }
+}
+
+// ANCHOR: begin
+impl Download {
+    /// Prepares to download `remote` into `dir`. Refuses at once if the
+    /// final name exists and `force` is not set; otherwise opens (or
+    /// creates) `NAME.part`, whose length is where a resume would start.
+    pub fn begin(dir: &Path, remote: &str, force: bool) -> Result<Download> {
+        let name = local_name(remote)?;
+        let target = dir.join(&name);
+        if !force && target.symlink_metadata().is_ok() {
+            let message = format!("{} exists (use --force to overwrite it)", target.display());
+            return Err(Rejected(message).into());
+        }
+        let part = dir.join(format!("{name}.part"));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&part)
+            .with_context(|| format!("cannot open {}", part.display()))?;
+        let have = file.metadata()?.len();
+        Ok(Download {
+            part,
+            target,
+            file,
+            md5: Md5::new(),
+            have,
+            force,
+        })
+    }
+    // ANCHOR_END: begin
+
+    /// How many bytes a previous attempt left in the part file.
+    pub fn have(&self) -> u64 {
+        self.have
+    }
+
+    /// The part file's path.
+    pub fn part_path(&self) -> &Path {
+        &self.part
+    }
+
+    // ANCHOR: start_at
+    /// Continues from `offset`, the point the server agreed to start at
+    /// (at most [`Download::have`]): the kept prefix is hashed, anything
+    /// after it is cut off.
+    pub fn start_at(&mut self, offset: u64) -> Result<()> {
+        if offset > self.have {
+            bail!(
+                "the server wants to start at byte {offset}, but only {} are here",
+                self.have
+            );
+        }
+        self.file.set_len(offset)?;
+        self.file.seek(SeekFrom::Start(0))?;
+        self.md5 = Md5::new();
+        hash_prefix(&mut self.file, offset, &mut self.md5)?;
+        self.have = offset;
+        Ok(())
+    }
+    // ANCHOR_END: start_at
+
+    /// Receives exactly `len` more bytes from `from`.
+    pub fn receive(
+        &mut self,
+        from: &mut impl Read,
+        len: u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> io::Result<()> {
+        let have = self.have;
+        let mut writer = io::BufWriter::with_capacity(crate::CHUNK, &self.file);
+        let result = recv_exact_hashed(from, &mut writer, len, &mut self.md5, &mut |n| {
+            progress(have + n)
+        });
+        let flushed = writer.into_inner().map_err(|e| e.into_error()).map(|_| ());
+        self.have = self.file.metadata().map(|m| m.len()).unwrap_or(have);
+        result.and(flushed)
+    }
+
+    // ANCHOR: finish
+    /// Compares the digest and, only if it matches, gives the file its
+    /// final name. On a mismatch the part file is deleted: its bytes are
+    /// wrong somewhere, resuming from it would keep them.
+    pub fn finish(self, expected: &str) -> Result<PathBuf> {
+        let got = hex(self.md5);
+        if got != expected {
+            drop(self.file);
+            let _ = fs::remove_file(&self.part);
+            let message = format!(
+                "md5 mismatch: the server said {expected}, the bytes hash to {got}; nothing saved"
+            );
+            return Err(Rejected(message).into());
+        }
+        publish(&self.part, &self.target, self.force)?;
+        Ok(self.target)
+    }
+    // ANCHOR_END: finish
+
+    /// Removes the part file if it holds nothing (a refused request).
+    pub fn abandon(self) {
+        let empty = self.have == 0;
+        drop(self.file);
+        if empty {
+            let _ = fs::remove_file(&self.part);
+        }
+    }
+
+    /// Gives up and deletes the part file (for protocols that cannot resume).
+    pub fn discard(self) {
+        drop(self.file);
+        let _ = fs::remove_file(&self.part);
+    }
+}
+
+/// Moves `from` to `to`. Without `overwrite` it links the new name first,
+/// which fails if `to` exists (no window in which a check could be
+/// outrun), then removes the old one.
+pub fn publish(from: &Path, to: &Path, overwrite: bool) -> Result<()> {
+    if overwrite {
+        fs::rename(from, to)
+            .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))?;
+        return Ok(());
+    }
+    match fs::hard_link(from, to) {
+        Ok(()) => {
+            fs::remove_file(from)?;
+            Ok(())
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            let message = format!("{} exists (use --force to overwrite it)", to.display());
+            Err(Rejected(message).into())
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot create {}", to.display())),
+    }
+}

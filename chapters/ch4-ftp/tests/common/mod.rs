@@ -1,0 +1,174 @@
+//! What the chapter's tests share: servers on port 0 serving a temporary
+//! folder, the client run with stdin, fake servers, python3.
+#![allow(dead_code)]
+
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use book_support::ServerProcess;
+use tempfile::TempDir;
+
+/// A bound on every wait in these tests.
+pub const BOUND: Duration = Duration::from_secs(30);
+
+/// Bytes that are not text and not a repeating pattern of 1024.
+pub fn sample(len: usize) -> Vec<u8> {
+    let mut x: u32 = 0x1234_5678;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// A served folder with a few files, and a client folder beside it.
+pub struct World {
+    pub tmp: TempDir,
+    pub root: PathBuf,
+    pub down: PathBuf,
+}
+
+impl World {
+    pub fn new() -> World {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        let down = tmp.path().join("down");
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::create_dir_all(&down).unwrap();
+        fs::write(root.join("hello.txt"), b"hello, world\n").unwrap();
+        fs::write(root.join("data.bin"), sample(300_000)).unwrap();
+        fs::write(root.join("sub/inner.txt"), b"inner\n").unwrap();
+        fs::write(root.join("with space.txt"), b"spaces are fine\n").unwrap();
+        fs::write(tmp.path().join("secret.txt"), b"TOP SECRET\n").unwrap();
+        World { tmp, root, down }
+    }
+
+    pub fn server(&self, protocol: &str) -> ServerProcess {
+        let root = self.root.to_str().unwrap();
+        ServerProcess::start(
+            env!("CARGO_BIN_EXE_ftp-server"),
+            ["--port", "0", "--root", root, "--protocol", protocol],
+        )
+        .unwrap()
+    }
+}
+
+/// Runs the client against `port` with `stdin`, in `dir`.
+pub fn client(
+    port: &str,
+    protocol: &str,
+    dir: &Path,
+    extra: &[&str],
+    stdin: &str,
+) -> assert_cmd::assert::Assert {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ftp-client"));
+    cmd.args([
+        "--port",
+        port,
+        "--protocol",
+        protocol,
+        "--dir",
+        dir.to_str().unwrap(),
+    ])
+    .args(extra)
+    .write_stdin(stdin.to_string())
+    .timeout(BOUND);
+    cmd.assert()
+}
+
+/// md5 of bytes in hex, computed independently of the crate's helpers.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// python3, or `None` after saying visibly that the test is skipped.
+pub fn python3() -> Option<&'static str> {
+    match Command::new("python3").arg("--version").output() {
+        Ok(out) if out.status.success() => Some("python3"),
+        _ => {
+            eprintln!("SKIPPED: python3 not found");
+            None
+        }
+    }
+}
+
+/// The path of one of the chapter's Python programs.
+pub fn python_program(name: &str) -> String {
+    format!("{}/python/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Waits at most `timeout` for `child` to exit.
+pub fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        // std has no blocking wait with a timeout; poll, gently.
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits at most `timeout` for `condition` to hold.
+pub fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A one-connection fake server on port 0: `script` runs on a thread with
+/// the accepted connection. Returns the port.
+pub fn fake_server(script: impl FnOnce(TcpStream) + Send + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            stream.set_read_timeout(Some(BOUND)).unwrap();
+            script(stream);
+        }
+    });
+    port
+}
+
+/// A connection to a test server, with bounded waits.
+pub fn connect(server: &ServerProcess) -> TcpStream {
+    let stream = TcpStream::connect(server.socket_addr().unwrap()).unwrap();
+    stream.set_read_timeout(Some(BOUND)).unwrap();
+    stream.set_write_timeout(Some(BOUND)).unwrap();
+    stream
+}
+
+/// Waits until the server's stderr contains `needle`.
+pub fn wait_for_log(server: &ServerProcess, needle: &str) -> String {
+    let mut last = String::new();
+    let found = eventually(BOUND, || {
+        last = server.stderr();
+        last.contains(needle)
+    });
+    assert!(
+        found,
+        "the server never logged {needle:?}; its log:\n{last}"
+    );
+    last
+}

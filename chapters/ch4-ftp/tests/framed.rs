@@ -1,0 +1,408 @@
+//! The framed protocol: get, put, ls, stat, errors as replies, resume,
+//! md5 end to end, and the client's rules for files on disk.
+
+mod common;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::thread;
+
+use ch4_ftp::framed::{MAX_REPLY, Reply, Request, read_frame, send_request, write_frame};
+use common::*;
+use predicates::prelude::*;
+
+fn reply(conn: &mut TcpStream) -> Reply {
+    let payload = read_frame(conn, MAX_REPLY).unwrap().expect("a reply");
+    Reply::parse(&payload).unwrap()
+}
+
+#[test]
+fn get_stat_ls_and_put_work_end_to_end() {
+    let world = World::new();
+    let server = world.server("framed");
+    let port = server.port().unwrap();
+    let upload = world.tmp.path().join("upload.bin");
+    fs::write(&upload, sample(123_456)).unwrap();
+    let commands = format!(
+        "get data.bin\nget sub/inner.txt\nstat data.bin\nls\nls sub\nput {}\n",
+        upload.display()
+    );
+    let digest = md5_hex(&sample(300_000));
+    client(&port, "framed", &world.down, &[], &commands)
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "data.bin (300000 bytes, md5 {digest})"
+        )))
+        .stdout(predicate::str::contains(format!(
+            "data.bin: 300000 bytes, md5 {digest}"
+        )))
+        .stdout(predicate::str::contains("d            - sub"))
+        .stdout(predicate::str::contains("f           13 hello.txt"))
+        .stdout(predicate::str::contains("f            6 inner.txt"))
+        .stdout(predicate::str::contains(
+            "uploaded upload.bin (123456 bytes",
+        ));
+    assert_eq!(
+        fs::read(world.down.join("data.bin")).unwrap(),
+        sample(300_000)
+    );
+    assert_eq!(fs::read(world.down.join("inner.txt")).unwrap(), b"inner\n");
+    assert_eq!(
+        fs::read(world.root.join("upload.bin")).unwrap(),
+        sample(123_456)
+    );
+}
+
+#[test]
+fn errors_are_replies_and_the_connection_goes_on() {
+    let world = World::new();
+    let server = world.server("framed");
+    let mut conn = connect(&server);
+    let cases: [(&[u8], &str); 5] = [
+        (b"", "error bad-request empty request"),
+        (b"fetch x", "error bad-request unknown request `fetch`"),
+        (
+            b"get 0 nosuch.txt",
+            "error not-found no such file: nosuch.txt",
+        ),
+        (b"get 0 sub", "error not-a-file not a regular file: sub"),
+        (b"get x hello.txt", "error bad-request bad offset \"x\""),
+    ];
+    for (request, answer) in cases {
+        write_frame(&mut conn, request).unwrap();
+        assert_eq!(reply(&mut conn).encode(), answer);
+    }
+    send_request(
+        &mut conn,
+        &Request::Stat {
+            name: "hello.txt".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        reply(&mut conn),
+        Reply::Stat {
+            size: 13,
+            md5: md5_hex(b"hello, world\n")
+        }
+    );
+}
+
+#[test]
+fn an_oversized_request_gets_a_clear_error_and_the_server_goes_on() {
+    let world = World::new();
+    let mut server = world.server("framed");
+    let mut conn = connect(&server);
+    let mut writer = conn.try_clone().unwrap();
+    let sender = thread::spawn(move || {
+        let _ = writer.write_all(&vec![b'x'; 1 << 20]);
+    });
+    let answer = reply(&mut conn).encode();
+    assert_eq!(
+        answer,
+        "error too-large a frame of 2021161080 bytes is over the limit of 65536 \
+         (it starts with the text \"xxxx\": is this the article's protocol?)"
+    );
+    let mut rest = Vec::new();
+    let _ = conn.read_to_end(&mut rest); // then the server closes
+    let _ = sender.join();
+    assert!(server.try_status().is_none());
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get hello.txt\n",
+    )
+    .success();
+}
+
+#[test]
+fn the_client_never_overwrites_without_force() {
+    let world = World::new();
+    let server = world.server("framed");
+    let port = server.port().unwrap();
+    fs::write(world.down.join("hello.txt"), b"mine").unwrap();
+    client(&port, "framed", &world.down, &[], "get hello.txt\n")
+        .failure()
+        .stderr(predicate::str::contains(
+            "hello.txt exists (use --force to overwrite it)",
+        ));
+    assert_eq!(fs::read(world.down.join("hello.txt")).unwrap(), b"mine");
+    assert!(!world.down.join("hello.txt.part").exists());
+    client(
+        &port,
+        "framed",
+        &world.down,
+        &["--force"],
+        "get hello.txt\n",
+    )
+    .success();
+    assert_eq!(
+        fs::read(world.down.join("hello.txt")).unwrap(),
+        b"hello, world\n"
+    );
+}
+
+#[test]
+fn put_never_overwrites_on_the_server() {
+    let world = World::new();
+    let server = world.server("framed");
+    let local = world.tmp.path().join("hello.txt");
+    fs::write(&local, b"replacement").unwrap();
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        &format!("put {}\n", local.display()),
+    )
+    .failure()
+    .stderr(predicate::str::contains(
+        "the file already exists: hello.txt (exists)",
+    ));
+    assert_eq!(
+        fs::read(world.root.join("hello.txt")).unwrap(),
+        b"hello, world\n"
+    );
+}
+
+#[test]
+fn an_interrupted_download_resumes_from_its_part_file() {
+    let world = World::new();
+    let server = world.server("framed");
+    let data = sample(300_000);
+    fs::write(world.down.join("data.bin.part"), &data[..100_000]).unwrap();
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get data.bin\n",
+    )
+    .success()
+    .stdout(predicate::str::contains("resuming data.bin at byte 100000"));
+    wait_for_log(&server, "sent 200000 bytes from 100000");
+    assert_eq!(fs::read(world.down.join("data.bin")).unwrap(), data);
+    assert!(!world.down.join("data.bin.part").exists());
+}
+
+#[test]
+fn a_part_file_longer_than_the_file_restarts_from_zero() {
+    let world = World::new();
+    let server = world.server("framed");
+    fs::write(world.down.join("hello.txt.part"), vec![b'z'; 100]).unwrap();
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get hello.txt\n",
+    )
+    .success();
+    assert_eq!(
+        fs::read(world.down.join("hello.txt")).unwrap(),
+        b"hello, world\n"
+    );
+}
+
+/// A fake framed server: reads one request, answers `reply`, then `bytes`,
+/// then closes.
+fn fake_framed(reply: String, bytes: Vec<u8>) -> String {
+    fake_server(move |mut s| {
+        let _ = read_frame(&mut s, 1 << 16);
+        let _ = write_frame(&mut s, reply.as_bytes());
+        let _ = s.write_all(&bytes);
+    })
+}
+
+#[test]
+fn a_server_that_vanishes_mid_transfer_leaves_only_the_part_file_then_resume_finishes() {
+    let world = World::new();
+    let data = sample(300_000);
+    let port = fake_framed(
+        format!("file 300000 0 {}", md5_hex(&data)),
+        data[..123_000].to_vec(),
+    );
+    client(&port, "framed", &world.down, &[], "get data.bin\n")
+        .failure()
+        .stderr(predicate::str::contains("the transfer broke off"))
+        .stderr(predicate::str::contains(
+            "connection closed after 123000 of 300000 bytes",
+        ));
+    assert!(
+        !world.down.join("data.bin").exists(),
+        "never under the final name"
+    );
+    assert_eq!(
+        fs::read(world.down.join("data.bin.part")).unwrap(),
+        &data[..123_000]
+    );
+
+    let server = world.server("framed");
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get data.bin\n",
+    )
+    .success()
+    .stdout(predicate::str::contains("resuming data.bin at byte 123000"));
+    assert_eq!(fs::read(world.down.join("data.bin")).unwrap(), data);
+}
+
+#[test]
+fn a_digest_mismatch_is_reported_and_saves_nothing() {
+    let world = World::new();
+    let port = fake_framed(format!("file 5 0 {}", md5_hex(b"other")), b"hello".to_vec());
+    client(&port, "framed", &world.down, &[], "get x.bin\n")
+        .failure()
+        .stderr(predicate::str::contains("md5 mismatch"));
+    assert!(!world.down.join("x.bin").exists());
+    assert!(!world.down.join("x.bin.part").exists());
+}
+
+#[test]
+fn a_size_that_is_not_a_number_or_absurd_is_refused() {
+    let world = World::new();
+    let digest = md5_hex(b"");
+    let cases = [
+        (format!("file abc 0 {digest}"), "\"abc\" is not a number"),
+        (
+            format!("file 99999999999999999999 0 {digest}"),
+            "is not a number",
+        ),
+        (format!("file 99999999999999 0 {digest}"), "not believable"),
+        (format!("file 10 20 {digest}"), "not believable"),
+    ];
+    for (reply, complaint) in cases {
+        let port = fake_framed(reply, Vec::new());
+        client(&port, "framed", &world.down, &[], "get x.bin\n")
+            .failure()
+            .stderr(predicate::str::contains(complaint));
+        assert!(!world.down.join("x.bin").exists());
+    }
+}
+
+#[test]
+fn a_stalled_client_does_not_hold_up_the_others() {
+    let world = World::new();
+    let server = world.server("framed");
+    // Connected, silent: the article's one-client-at-a-time server would
+    // serve nobody else until it leaves.
+    let _idle = connect(&server);
+    let port = server.port().unwrap();
+    let clients: Vec<_> = (0..6)
+        .map(|i| {
+            let port = port.clone();
+            let dir = world.down.join(format!("c{i}"));
+            fs::create_dir_all(&dir).unwrap();
+            thread::spawn(move || {
+                client(&port, "framed", &dir, &[], "get data.bin\n").success();
+                fs::read(dir.join("data.bin")).unwrap()
+            })
+        })
+        .collect();
+    for c in clients {
+        assert_eq!(c.join().unwrap(), sample(300_000));
+    }
+}
+
+fn open_fds(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+fn threads(pid: u32) -> usize {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_client_that_vanishes_mid_transfer_leaks_nothing_and_others_are_served() {
+    let world = World::new();
+    fs::write(world.root.join("big.bin"), vec![7u8; 32 << 20]).unwrap();
+    let server = world.server("framed");
+    let pid = server.pid();
+    let (fds_before, threads_before) = (open_fds(pid), threads(pid));
+    for _ in 0..5 {
+        let mut conn = connect(&server);
+        send_request(
+            &mut conn,
+            &Request::Get {
+                name: "big.bin".into(),
+                offset: 0,
+            },
+        )
+        .unwrap();
+        let mut some = vec![0; 64 * 1024];
+        conn.read_exact(&mut some).unwrap();
+        drop(conn); // gone, with megabytes still to come
+    }
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get hello.txt\n",
+    )
+    .success();
+    let log = wait_for_log(&server, "dropped:");
+    assert!(
+        eventually(BOUND, || open_fds(pid) == fds_before
+            && threads(pid) == threads_before),
+        "fds {} (before {fds_before}), threads {} (before {threads_before}); log:\n{log}",
+        open_fds(pid),
+        threads(pid)
+    );
+}
+
+#[test]
+fn put_with_a_wrong_digest_is_refused_and_leaves_nothing() {
+    let world = World::new();
+    let server = world.server("framed");
+    let mut conn = connect(&server);
+    send_request(
+        &mut conn,
+        &Request::Put {
+            name: "new.txt".into(),
+            size: 5,
+            md5: md5_hex(b"other"),
+        },
+    )
+    .unwrap();
+    assert_eq!(reply(&mut conn), Reply::Ready);
+    conn.write_all(b"hello").unwrap();
+    assert!(reply(&mut conn).encode().starts_with("error bad-digest"));
+    let names: Vec<_> = fs::read_dir(&world.root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.to_string_lossy().contains("new.txt")
+            || n.to_string_lossy().starts_with(".upload")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn the_client_draws_no_progress_bar_when_not_on_a_terminal() {
+    let world = World::new();
+    let server = world.server("framed");
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get data.bin\n",
+    )
+    .success()
+    .stderr(predicate::str::is_empty());
+}
