@@ -29,6 +29,7 @@ pub fn root() -> PathBuf {
 pub fn checkers() -> Vec<Checker> {
     let mut all = Vec::new();
     all.extend(ch1_families::checks::checkers());
+    all.extend(ch2_api::checks::checkers());
     all.extend(ch3_ssh::checks::checkers());
     all.extend(ch4_ftp::checks::checkers());
     all

@@ -1,0 +1,103 @@
+//! `sendall`, built on `send`.
+//!
+//! A tiny server. On each connection it reads lines, each holding a size
+//! in decimal, and answers each with exactly that many bytes: byte `i` of an
+//! answer is `i % 251`. It sends on a non-blocking socket, where one `send`
+//! takes only what fits in the kernel's buffers and a full buffer is an
+//! error (WouldBlock), so sending everything is a loop: yours.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::process::ExitCode;
+use std::thread;
+
+use anyhow::{Context, Result};
+use book_support::cli::{announce, run};
+use clap::Parser;
+
+/// Answers each size it reads with that many bytes.
+#[derive(Parser, Debug)]
+struct Args {
+    /// The port; 0 lets the operating system choose.
+    #[arg(long, default_value_t = 9999)]
+    port: u16,
+}
+
+/// Waits until `stream` can take more bytes: poll(2) for POLLOUT, at most
+/// ten seconds.
+fn wait_writable(stream: &TcpStream) -> io::Result<()> {
+    let mut pfd = libc::pollfd {
+        fd: stream.as_raw_fd(),
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, alive across the call; count 1.
+    match unsafe { libc::poll(&mut pfd, 1, 10_000) } {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Err(io::ErrorKind::TimedOut.into()),
+        _ => Ok(()),
+    }
+}
+
+// ANCHOR: task
+/// Sends every byte of `data` on the non-blocking `stream`, as Python's
+/// `sendall` does. One `stream.write` is one `send(2)`: it may take fewer
+/// bytes than offered, or fail with `WouldBlock` when the buffers are full.
+fn send_all(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
+    // EXERCISE: call `stream.write` until every byte is sent; on WouldBlock call `wait_writable(stream)` and try again
+    let mut sent = 0;
+    while sent < data.len() {
+        match stream.write(&data[sent..]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_writable(stream)?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+    // END EXERCISE
+}
+// ANCHOR_END: task
+
+/// The answer to a request for `size` bytes.
+fn pattern(size: usize) -> Vec<u8> {
+    (0..size).map(|i| (i % 251) as u8).collect()
+}
+
+/// Serves one connection: a size per line, answered with that many bytes.
+fn serve(stream: TcpStream) -> Result<()> {
+    let mut input = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        if input.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let size: usize = line
+            .trim()
+            .parse()
+            .with_context(|| format!("bad size {line:?}"))?;
+        let stream = input.get_mut();
+        stream.set_nonblocking(true)?;
+        send_all(stream, &pattern(size))?;
+        stream.set_nonblocking(false)?;
+    }
+}
+
+fn main() -> ExitCode {
+    run(|| {
+        let args = Args::parse();
+        let listener = TcpListener::bind(("127.0.0.1", args.port))?;
+        announce(listener.local_addr()?);
+        for stream in listener.incoming() {
+            let stream = stream?;
+            thread::spawn(move || {
+                if let Err(e) = serve(stream) {
+                    eprintln!("error: {e:#}");
+                }
+            });
+        }
+        Ok(())
+    })
+}
