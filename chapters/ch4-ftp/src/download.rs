@@ -14,7 +14,7 @@ use md5::{Digest, Md5};
 
 use crate::client::Rejected;
 use crate::digest::{hash_prefix, hex};
-use crate::exact::recv_exact_hashed;
+use crate::pipeline::recv_exact_pipelined;
 
 /// A download in progress.
 #[derive(Debug)]
@@ -107,7 +107,7 @@ impl Download {
     ) -> io::Result<()> {
         let have = self.have;
         let mut writer = io::BufWriter::with_capacity(crate::CHUNK, &self.file);
-        let result = recv_exact_hashed(from, &mut writer, len, &mut self.md5, &mut |n| {
+        let result = recv_exact_pipelined(from, &mut writer, len, &mut self.md5, &mut |n| {
             progress(have + n)
         });
         let flushed = writer.into_inner().map_err(|e| e.into_error()).map(|_| ());

@@ -10,6 +10,8 @@
 //! with typed replies, resumable downloads and uploads. One module per idea:
 //!
 //! - [`exact`]: receive exactly N bytes, hashing them as they arrive;
+//! - [`pipeline`]: the same, with hashing and writing on a second thread,
+//!   so that receiving and hashing overlap;
 //! - [`digest`]: md5 of a file in constant memory, and a cache of digests so
 //!   the server does not hash an unchanged file twice;
 //! - [`safety`]: resolve a requested name under the served folder, or refuse;
@@ -28,6 +30,7 @@ pub mod digest;
 pub mod download;
 pub mod exact;
 pub mod framed;
+pub mod pipeline;
 pub mod safety;
 pub mod send;
 pub mod server;

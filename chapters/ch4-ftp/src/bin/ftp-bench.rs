@@ -288,7 +288,7 @@ fn main() -> ExitCode {
         check(&down.join("big.bin"), &digest)?;
         println!(
             "{:<44} {:>8.0} MB/s   client peak {peak:.1} MiB, server peak {server_peak:.1} MiB",
-            "article protocol, Rust both ends (warm)",
+            "article protocol, Rust both ends (cold)",
             mbps(len, secs)
         );
 
