@@ -18,14 +18,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn python3_available() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("SKIPPED: python3 not found; the any-language checks need it");
-    }
-    found
+    book_support::tools::python3().is_some()
 }
 
 #[test]

@@ -219,3 +219,25 @@ impl fmt::Debug for Checker {
         f.debug_struct("Checker").field("name", &self.name).finish()
     }
 }
+
+/// Runs the checker called `name` against the program `words`, as the
+/// chapters' own tests do to prove a checker passes a solution and fails a
+/// wrong program. Returns the expectations that held, and the failure if any.
+///
+/// # Panics
+///
+/// If no checker in `checkers` is called `name`: a test's mistake.
+pub fn run_checker(
+    checkers: &[Checker],
+    name: &str,
+    words: &[&str],
+) -> (Vec<String>, Result<(), Failure>) {
+    let checker = checkers
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no checker is called {name}"));
+    let program = Program::new(words.iter().map(|w| w.to_string()).collect());
+    let mut session = Session::new(program).expect("a scratch folder for the session");
+    let result = (checker.run)(&mut session);
+    (session.passed().to_vec(), result)
+}

@@ -9,9 +9,12 @@
 //! - [`check`]: the building blocks of the exercise checkers: a black-box
 //!   [`check::Program`] started from any command line, and [`check::Failure`],
 //!   which says what was expected and what came back.
+//! - [`tools`]: programs from outside Rust (python3) that some tests need,
+//!   found, or skipped visibly.
 
 pub mod check;
 pub mod cli;
 pub mod process;
+pub mod tools;
 
 pub use process::ServerProcess;

@@ -1,15 +1,8 @@
 //! The exercises' checkers: each passes its reference solution (and the
 //! chapter's own server), and fails wrong programs at the right expectation.
 
-use book_support::check::{Checker, Failure, Program, Session};
+use book_support::check::{Failure, run_checker};
 use ch1_families::checks::checkers;
-
-fn checker(name: &str) -> Checker {
-    checkers()
-        .into_iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no checker named {name}"))
-}
 
 fn words(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
@@ -17,9 +10,9 @@ fn words(words: &[&str]) -> Vec<String> {
 
 /// Runs the checker `name` against `program`; returns what passed and the failure.
 fn judge(name: &str, program: Vec<String>) -> (Vec<String>, Option<Failure>) {
-    let mut session = Session::new(Program::new(program)).unwrap();
-    let result = (checker(name).run)(&mut session);
-    (session.passed().to_vec(), result.err())
+    let words: Vec<&str> = program.iter().map(String::as_str).collect();
+    let (passed, result) = run_checker(&checkers(), name, &words);
+    (passed, result.err())
 }
 
 fn assert_passes(name: &str, program: Vec<String>) {

@@ -2,24 +2,15 @@
 
 mod common;
 
-use book_support::check::{Checker, Program, Session};
+use book_support::check::run_checker;
 use ch3_ssh::checks::checkers;
 use common::{python3, text};
 
-fn checker(name: &str) -> Checker {
-    checkers()
-        .into_iter()
-        .find(|c| c.name == name)
-        .expect("a checker")
-}
-
 fn judge(name: &str, words: &[&str]) -> Result<Vec<String>, String> {
-    let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-    let mut session = Session::new(Program::new(words)).unwrap();
-    match (checker(name).run)(&mut session) {
-        Ok(()) => Ok(session.passed().to_vec()),
-        Err(failure) => Err(failure.to_string()),
-    }
+    let (passed, result) = run_checker(&checkers(), name, words);
+    result
+        .map(|()| passed)
+        .map_err(|failure| failure.to_string())
 }
 
 fn program(file: &str) -> String {

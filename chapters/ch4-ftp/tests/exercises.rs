@@ -2,17 +2,16 @@
 
 mod common;
 
-use book_support::check::{Program, Session};
+use book_support::check::run_checker;
 use ch4_ftp::checks::checkers;
 use common::python3;
 
 fn run(name: &str, words: Vec<String>) -> Result<Vec<String>, String> {
-    let checker = checkers().into_iter().find(|c| c.name == name).unwrap();
-    let mut session = Session::new(Program::new(words)).unwrap();
-    match (checker.run)(&mut session) {
-        Ok(()) => Ok(session.passed().to_vec()),
-        Err(failure) => Err(failure.to_string()),
-    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let (passed, result) = run_checker(&checkers(), name, &words);
+    result
+        .map(|()| passed)
+        .map_err(|failure| failure.to_string())
 }
 
 fn words(list: &[&str]) -> Vec<String> {

@@ -1,22 +1,14 @@
 //! What the chapter's tests share.
 #![allow(dead_code)]
 
-use std::process::Command;
 use std::time::Duration;
 
 /// A bound on every wait in these tests.
 pub const BOUND: Duration = Duration::from_secs(30);
 
 /// python3, or `None` after saying visibly that the test is skipped.
-pub fn python3() -> Option<&'static str> {
-    match Command::new("python3").arg("--version").output() {
-        Ok(out) if out.status.success() => Some("python3"),
-        _ => {
-            eprintln!("SKIPPED: python3 not found");
-            None
-        }
-    }
-}
+#[allow(unused_imports)] // not every test file needs it
+pub use book_support::tools::python3;
 
 /// Runs `api-demo NAME` and returns its stdout; fails the test if it fails.
 pub fn demo(name: &str) -> String {

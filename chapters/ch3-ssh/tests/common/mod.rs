@@ -97,21 +97,9 @@ pub fn recv(stream: &mut TcpStream) -> Vec<u8> {
     buf[..n].to_vec()
 }
 
-/// The path of `python3`, or `None` after saying so visibly on stderr.
-pub fn python3() -> Option<&'static str> {
-    let found = Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
-        Some("python3")
-    } else {
-        eprintln!("SKIPPED: python3 not found");
-        None
-    }
-}
+/// python3, or `None` after saying visibly that the test is skipped.
+#[allow(unused_imports)] // not every test file needs it
+pub use book_support::tools::python3;
 
 /// A Python program of the chapter.
 pub fn python_file(name: &str) -> String {

@@ -5,7 +5,7 @@
 use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, ExitStatus};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -93,15 +93,8 @@ pub fn md5_hex(bytes: &[u8]) -> String {
 }
 
 /// python3, or `None` after saying visibly that the test is skipped.
-pub fn python3() -> Option<&'static str> {
-    match Command::new("python3").arg("--version").output() {
-        Ok(out) if out.status.success() => Some("python3"),
-        _ => {
-            eprintln!("SKIPPED: python3 not found");
-            None
-        }
-    }
-}
+#[allow(unused_imports)] // not every test file needs it
+pub use book_support::tools::python3;
 
 /// The path of one of the chapter's Python programs.
 pub fn python_program(name: &str) -> String {
