@@ -32,5 +32,6 @@ pub fn checkers() -> Vec<Checker> {
     all.extend(ch2_api::checks::checkers());
     all.extend(ch3_ssh::checks::checkers());
     all.extend(ch4_ftp::checks::checkers());
+    all.extend(ch5_socketserver::checks::checkers());
     all
 }

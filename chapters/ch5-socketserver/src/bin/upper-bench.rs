@@ -1,0 +1,155 @@
+//! The benchmark: `cargo run --release -p ch5-socketserver --bin upper-bench`.
+//!
+//! Starts the Rust server with threads, the Rust server with processes, and
+//! the article's Python `ThreadingTCPServer`, each on a loopback port chosen
+//! by the system, and measures round trips per second and latency at each
+//! number of concurrent clients, in one run.
+
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use book_support::ServerProcess;
+use book_support::cli::run;
+use ch5_socketserver::app::{Listen, Model, Options, run_upper_server};
+use ch5_socketserver::bench::{Level, measure, raise_open_files_limit};
+use ch5_socketserver::request::StreamOptions;
+use ch5_socketserver::transport::{BindOptions, MAX_PACKET_SIZE};
+use ch5_socketserver::upper::Upper;
+use clap::Parser;
+
+/// Measures the upper-casing servers on loopback.
+#[derive(Parser, Debug)]
+struct Args {
+    /// Seconds of round trips at each level.
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+    /// The numbers of concurrent clients.
+    #[arg(long, value_delimiter = ',', default_value = "1,10,100,1000")]
+    clients: Vec<usize>,
+    /// The servers: rust-threading, rust-forking, python (the article's
+    /// example as it is: a backlog of 5), python-backlog (with 1024).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "rust-threading,rust-forking,python,python-backlog"
+    )]
+    servers: Vec<String>,
+    /// (Internal) be the Rust server with this model.
+    #[arg(long, hide = true)]
+    serve: Option<Model>,
+}
+
+/// The Rust server as the benchmark runs it: its own process, a backlog of
+/// 1024, room for 1,100 children.
+fn serve(model: Model) -> Result<()> {
+    run_upper_server(Options {
+        listen: Listen::Tcp("127.0.0.1".into(), 0),
+        model,
+        bind: BindOptions::default(),
+        stream: StreamOptions::default(),
+        max_children: 1100,
+        max_packet_size: MAX_PACKET_SIZE,
+        upper: Upper::default(),
+    })
+}
+
+fn start(name: &str) -> Result<ServerProcess> {
+    let command = match name {
+        "rust-threading" | "rust-forking" => {
+            let mut c = Command::new(std::env::current_exe()?);
+            let model = if name == "rust-threading" {
+                "threading"
+            } else {
+                "forking"
+            };
+            c.args(["--serve", model]);
+            c
+        }
+        "python" | "python-backlog" => {
+            let mut c = Command::new("python3");
+            c.arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/python/article_server.py"
+            ));
+            c.args(["--port", "0", "--quiet"]);
+            if name == "python-backlog" {
+                c.args(["--backlog", "1024"]);
+            }
+            c
+        }
+        other => anyhow::bail!("unknown server {other:?}"),
+    };
+    ServerProcess::spawn(command).with_context(|| format!("cannot start the {name} server"))
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.0}", d.as_secs_f64() * 1e6)
+}
+
+fn main() -> ExitCode {
+    run(|| {
+        let args = Args::parse();
+        if let Some(model) = args.serve {
+            return serve(model);
+        }
+        let most = args.clients.iter().copied().max().unwrap_or(1) as u64;
+        // The clients' sockets here, and the servers' (children inherit it).
+        if let Some((old, new)) = raise_open_files_limit(most * 4 + 256)? {
+            println!("raised the open-files limit from {old} to {new}");
+        }
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        println!(
+            "upper-bench: {} s a level, loopback, {cores} cores, one client thread per connection",
+            args.seconds
+        );
+        println!(
+            "{:<15} {:>7} {:>13} {:>8} {:>8} {:>6} {:>12}",
+            "server", "clients", "round trips/s", "p50 µs", "p99 µs", "errors", "connect max"
+        );
+        let mut results: Vec<(String, Level)> = Vec::new();
+        for name in &args.servers {
+            let server = start(name)?;
+            let addr = server.socket_addr()?;
+            for &clients in &args.clients {
+                let level = measure(addr, clients, Duration::from_secs_f64(args.seconds))?;
+                println!(
+                    "{:<15} {:>7} {:>13.0} {:>8} {:>8} {:>6} {:>10} ms",
+                    name,
+                    clients,
+                    level.rate(),
+                    micros(level.p50),
+                    micros(level.p99),
+                    level.errors,
+                    level.slowest_connect.as_millis()
+                );
+                if let Some(e) = &level.first_error {
+                    println!("  first error: {e}");
+                }
+                results.push((name.clone(), level));
+            }
+            server.terminate()?;
+            let mut server = server;
+            server.wait_for_exit(Duration::from_secs(10));
+        }
+        let rate = |name: &str, clients: usize| {
+            results
+                .iter()
+                .find(|(n, l)| n == name && l.clients == clients)
+                .map(|(_, l)| l.rate())
+        };
+        for python in ["python", "python-backlog"] {
+            for clients in [100, 1000] {
+                if let (Some(rust), Some(py)) =
+                    (rate("rust-threading", clients), rate(python, clients))
+                {
+                    println!(
+                        "at {clients} clients: rust-threading / {python} = {:.1}x",
+                        rust / py
+                    );
+                }
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,114 @@
+//! The chapter's pages in `book/ch5/` show code from this crate with
+//! `{{#include FILE:anchor}}`. mdBook builds happily when a file or an
+//! anchor is missing, so this test checks every include and every link
+//! between the chapter's pages.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn chapter_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/ch5")
+}
+
+fn pages() -> Vec<(String, String)> {
+    ["README.md", "faults.md", "exercises.md"]
+        .iter()
+        .map(|name| {
+            let text = fs::read_to_string(chapter_dir().join(name))
+                .unwrap_or_else(|e| panic!("book/ch5/{name}: {e}"));
+            (name.to_string(), text)
+        })
+        .collect()
+}
+
+#[test]
+fn every_include_names_a_file_and_anchor_that_exist() {
+    let mut count = 0;
+    for (page, text) in pages() {
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("{{#include ") {
+            let after = &rest[start + "{{#include ".len()..];
+            let end = after.find("}}").unwrap();
+            let (file, anchor) = after[..end].trim().split_once(':').expect("an anchor");
+            rest = &after[end..];
+            count += 1;
+            let source = fs::read_to_string(chapter_dir().join(file))
+                .unwrap_or_else(|e| panic!("{page}: cannot read {file}: {e}"));
+            let begin = format!("ANCHOR: {anchor}\n");
+            let stop = format!("ANCHOR_END: {anchor}\n");
+            let (Some(a), Some(b)) = (source.find(&begin), source.find(&stop)) else {
+                panic!("{page}: {file} has no anchor `{anchor}`");
+            };
+            assert!(a < b, "{file}: `{anchor}` ends before it begins");
+        }
+    }
+    assert!(count >= 20, "only {count} includes");
+}
+
+#[test]
+fn every_link_between_the_pages_arrives() {
+    let pages = pages();
+    for (page, text) in &pages {
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("](") {
+            let after = &rest[start + 2..];
+            let end = after.find(')').unwrap();
+            let link = &after[..end];
+            rest = &after[end..];
+            if link.starts_with("http") || !link.contains(".md") {
+                continue;
+            }
+            let (file, fragment) = link.split_once('#').unwrap_or((link, ""));
+            let (_, target) = pages
+                .iter()
+                .find(|(name, _)| name == file)
+                .unwrap_or_else(|| panic!("{page}: link to missing page {file}"));
+            if !fragment.is_empty() {
+                let ids: Vec<String> = target
+                    .lines()
+                    .filter(|l| l.starts_with('#'))
+                    .map(|l| {
+                        l.trim_start_matches('#')
+                            .trim()
+                            .to_lowercase()
+                            .chars()
+                            .filter_map(|c| match c {
+                                ' ' => Some('-'),
+                                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .collect();
+                assert!(
+                    ids.iter().any(|id| id == fragment),
+                    "{page}: {link}: {ids:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_test_the_checklist_names_exists() {
+    let (_, readme) = &pages()[0];
+    let tests: String = ["library.rs", "upper.rs", "faults.rs"]
+        .iter()
+        .map(|f| {
+            fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(f)).unwrap()
+        })
+        .collect();
+    for line in readme
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains(".rs`"))
+    {
+        for name in line.split('`').filter(|w| {
+            w.chars().all(|c| c.is_ascii_lowercase() || c == '_') && w.matches('_').count() > 3
+        }) {
+            assert!(
+                tests.contains(&format!("fn {name}(")),
+                "the checklist names `{name}`, which is no test"
+            );
+        }
+    }
+}

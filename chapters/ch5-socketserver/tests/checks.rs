@@ -1,0 +1,80 @@
+//! Each checker passes its reference solution and fails a wrong program.
+
+mod common;
+
+use book_support::check::{Program, Session};
+use ch5_socketserver::checks::checkers;
+use common::{python_program, python3};
+
+fn run(name: &str, words: &[&str]) -> Result<Vec<String>, String> {
+    let checker = checkers().into_iter().find(|c| c.name == name).unwrap();
+    let words = words.iter().map(|w| w.to_string()).collect();
+    let mut session = Session::new(Program::new(words)).unwrap();
+    match (checker.run)(&mut session) {
+        Ok(()) => Ok(session.passed().to_vec()),
+        Err(failure) => Err(failure.to_string()),
+    }
+}
+
+#[test]
+fn upper_handler_checker_passes_the_solution() {
+    let passed = run(
+        "ch5-upper-handler",
+        &[env!("CARGO_BIN_EXE_ch5-upper-handler"), "--port", "{port}"],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 6, "{passed:?}");
+}
+
+#[test]
+fn upper_handler_checker_passes_the_chapter_server() {
+    let server = env!("CARGO_BIN_EXE_upper-server");
+    assert!(run("ch5-upper-handler", &[server, "--port", "{port}"]).is_ok());
+}
+
+#[test]
+fn upper_handler_checker_fails_the_article_server() {
+    let Some(python) = python3() else { return };
+    let program = python_program("article_server.py");
+    let failure = run("ch5-upper-handler", &[python, &program, "--port", "{port}"]).unwrap_err();
+    // It answers what one recv returned: two lines come back as one answer.
+    assert!(failure.contains("two answers to two lines"), "{failure}");
+}
+
+#[test]
+fn thread_per_request_checker_passes_the_solution() {
+    let passed = run(
+        "ch5-thread-per-request",
+        &[
+            env!("CARGO_BIN_EXE_ch5-thread-per-request"),
+            "--port",
+            "{port}",
+        ],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 4, "{passed:?}");
+}
+
+#[test]
+fn thread_per_request_checker_fails_a_synchronous_server() {
+    let server = env!("CARGO_BIN_EXE_upper-server");
+    let failure = run(
+        "ch5-thread-per-request",
+        &[server, "--model", "sync", "--port", "{port}"],
+    )
+    .unwrap_err();
+    assert!(failure.contains("ten clients answered"), "{failure}");
+    assert!(failure.contains("a thread of its own"), "{failure}");
+}
+
+#[test]
+fn thread_per_request_checker_fails_a_server_killed_by_sigterm() {
+    let Some(python) = python3() else { return };
+    let program = python_program("article_server.py");
+    let failure = run(
+        "ch5-thread-per-request",
+        &[python, &program, "--quiet", "--port", "{port}"],
+    )
+    .unwrap_err();
+    assert!(failure.contains("SIGTERM"), "{failure}");
+}

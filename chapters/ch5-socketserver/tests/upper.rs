@@ -1,0 +1,204 @@
+//! The programs end to end: `upper-server` and `upper-client` over every
+//! transport and model, and both against the article's Python.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::Command;
+
+use assert_cmd::Command as Cmd;
+use common::{BOUND, connect, exchange, python_program, python_server, python3, server};
+use predicates::prelude::*;
+
+const INPUT: &str = "hello\n  spaced out  \n\nMiXeD 123 ü\n";
+const OUTPUT: &str = "HELLO\nSPACED OUT\nMIXED 123 ü\n";
+
+fn client(args: &[&str], stdin: &str) -> assert_cmd::assert::Assert {
+    Cmd::new(env!("CARGO_BIN_EXE_upper-client"))
+        .args(args)
+        .write_stdin(stdin)
+        .timeout(BOUND)
+        .assert()
+}
+
+#[test]
+fn the_client_and_server_talk_over_every_transport_with_every_model() {
+    let dir = tempfile::tempdir().unwrap();
+    for model in ["threading", "forking", "sync"] {
+        let stream_path = dir.path().join(format!("{model}.sock"));
+        let dgram_path = dir.path().join(format!("{model}-dgram.sock"));
+        let stream_path = stream_path.to_str().unwrap();
+        let dgram_path = dgram_path.to_str().unwrap();
+        let cases: [(&[&str], &str); 4] = [
+            (&[], "--port"),
+            (&["--udp"], "--udp"),
+            (&["--unix", stream_path], "--unix"),
+            (&["--unix-datagram", dgram_path], "--unix-datagram"),
+        ];
+        for (transport, how) in cases {
+            let mut args = vec!["--model", model];
+            args.extend_from_slice(transport);
+            let s = server(&args);
+            let target = if how == "--port" || how == "--udp" {
+                s.port().unwrap()
+            } else {
+                s.address().to_string()
+            };
+            let mut client_args = vec![];
+            if how == "--udp" {
+                client_args.extend(["--udp", "--port"]);
+            } else {
+                client_args.push(how);
+            }
+            client_args.push(&target);
+            client(&client_args, INPUT).success().stdout(OUTPUT);
+        }
+    }
+}
+
+#[test]
+fn the_server_listens_on_the_article_port_by_default() {
+    let out = Command::new(env!("CARGO_BIN_EXE_upper-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("[default: 9999]"), "{help}");
+    assert!(help.contains("[default: threading]"), "{help}");
+}
+
+#[test]
+fn verbose_prints_each_message_as_the_article_does() {
+    let s = server(&["--verbose"]);
+    let mut c = connect(&s);
+    exchange(&mut c, "  hi there ", "HI THERE");
+    let line = s.wait_for_line("wrote:", BOUND).unwrap();
+    assert!(
+        line.starts_with("127.0.0.1:") && line.ends_with(" wrote: hi there"),
+        "{line}"
+    );
+}
+
+#[test]
+fn two_messages_in_one_write_get_two_answers() {
+    let s = server(&[]);
+    let mut c = connect(&s);
+    c.write_all(b"ab\ncd\n").unwrap();
+    let mut got = [0; 4];
+    c.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"ABCD");
+}
+
+#[test]
+fn the_article_server_answers_two_messages_in_one_write_as_one() {
+    // 粘包: the article's handler answers what one recv returned.
+    let Some(py) = python_server() else { return };
+    let mut c = connect(&py);
+    c.write_all(b"ab\ncd\n").unwrap();
+    let mut got = [0; 5];
+    c.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"AB\nCD");
+}
+
+#[test]
+fn a_blank_message_gets_no_answer_and_the_connection_stays() {
+    let s = server(&[]);
+    let mut c = connect(&s);
+    c.write_all(b"   \n").unwrap();
+    exchange(&mut c, "after", "AFTER");
+}
+
+#[test]
+fn the_article_server_takes_a_blank_message_for_a_disconnect() {
+    // `.strip()` before `if not self.data: break`: white space looks like EOF.
+    let Some(py) = python_server() else { return };
+    let mut c = connect(&py);
+    c.write_all(b"   \n").unwrap();
+    assert!(common::read_to_end(&mut c).is_empty());
+}
+
+#[test]
+fn the_rust_server_answers_the_article_style_python_client() {
+    let Some(python) = python3() else { return };
+    let s = server(&[]);
+    let port = s.port().unwrap();
+    Cmd::new(python)
+        .args([&python_program("article_client.py"), "--port", &port])
+        .write_stdin(INPUT)
+        .timeout(BOUND)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("recv: HELLO\n"))
+        .stdout(predicate::str::contains("recv: SPACED OUT\n"))
+        .stdout(predicate::str::contains("recv: MIXED 123 ü\n"));
+}
+
+#[test]
+fn the_rust_client_talks_to_the_article_python_server() {
+    let Some(py) = python_server() else { return };
+    client(&["--port", &py.port().unwrap()], INPUT)
+        .success()
+        .stdout(OUTPUT);
+}
+
+#[test]
+fn the_article_python_pair_agrees_with_the_rust_pair() {
+    let Some(python) = python3() else { return };
+    let Some(py) = python_server() else { return };
+    Cmd::new(python)
+        .args([
+            &python_program("article_client.py"),
+            "--port",
+            &py.port().unwrap(),
+        ])
+        .write_stdin(INPUT)
+        .timeout(BOUND)
+        .assert()
+        .success()
+        .stdout(">>:recv: HELLO\n>>:recv: SPACED OUT\n>>:>>:recv: MIXED 123 ü\n>>:");
+}
+
+#[test]
+fn a_client_with_no_server_says_so_in_one_line() {
+    // Bind a port, then free it: nobody listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    client(&["--port", &port], "hello\n")
+        .failure()
+        .stderr(predicate::str::starts_with(
+            "error: cannot connect to 127.0.0.1:",
+        ))
+        .stderr(predicate::str::contains("refused"));
+}
+
+#[test]
+fn a_server_on_a_busy_port_says_so_in_one_line() {
+    let s = server(&[]);
+    let port = s.port().unwrap();
+    Cmd::new(env!("CARGO_BIN_EXE_upper-server"))
+        .args(["--port", &port])
+        .timeout(BOUND)
+        .assert()
+        .failure()
+        .stderr(predicate::str::starts_with(format!(
+            "error: cannot listen on 127.0.0.1:{port}"
+        )))
+        .stderr(predicate::str::contains("in use"));
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly_and_removes_its_socket_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upper.sock");
+    let mut s = server(&["--unix", path.to_str().unwrap()]);
+    assert!(path.exists());
+    s.terminate().unwrap();
+    let status = s.wait_for_exit(BOUND).expect("the server exits");
+    assert!(status.success());
+    assert!(s.final_stderr().contains("stopped"));
+    assert!(!path.exists());
+}
