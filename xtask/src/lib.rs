@@ -5,10 +5,14 @@
 //! holds the checks that make the book fail loudly where mdBook stays quiet
 //! (a missing include, an empty anchor, a chapter nobody links to) and the
 //! checks of the README's commands; the workspace's `tests/` call them.
+//! `cargo xtask transcripts` regenerates the console output the book shows
+//! (see [`transcripts`]).
 
 pub mod book;
+pub mod browser;
 mod problem;
 pub mod readme;
+pub mod transcripts;
 
 use std::path::Path;
 

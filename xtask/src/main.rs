@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Result, ensure};
+use anyhow::{Result, bail, ensure};
 use clap::{Args, Parser, Subcommand};
 use xtask::book::{self, ServeOptions};
 
@@ -20,6 +20,23 @@ enum Command {
     /// Build the book and serve it (`cargo book`), or only build it
     /// (`cargo book build`).
     Book(BookArgs),
+    /// Run the programs of every `book/chN/transcripts.toml` and rewrite the
+    /// console output the book shows (`book/chN/transcripts/*.txt`).
+    Transcripts(TranscriptsArgs),
+    /// Build the book and check it in headless Chromium (chromedriver):
+    /// every page, link, diagram and listing, search, themes; screenshots go
+    /// to target/screenshots/.
+    Browser,
+}
+
+#[derive(Debug, Args)]
+struct TranscriptsArgs {
+    /// Only compare with the committed files, and fail with a diff where
+    /// they differ; write nothing.
+    #[arg(long)]
+    check: bool,
+    /// Only the chapter folders named (`ch1`, `ch3`, ...); all by default.
+    chapters: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -53,13 +70,14 @@ struct ServeArgs {
 }
 
 fn main() -> ExitCode {
-    book_support::cli::run(|| {
-        let Command::Book(args) = Cli::parse().command;
-        match args.action {
+    book_support::cli::run(|| match Cli::parse().command {
+        Command::Book(args) => match args.action {
             Some(BookAction::Build) => build_book(),
             Some(BookAction::Serve(serve)) => serve_book(&serve),
             None => serve_book(&args.serve),
-        }
+        },
+        Command::Transcripts(args) => transcripts(&args),
+        Command::Browser => browser(),
     })
 }
 
@@ -88,5 +106,81 @@ fn build_book() -> Result<()> {
     );
     println!("wrote the book to {}", build.dir.display());
     println!("open {}", build.dir.join("index.html").display());
+    Ok(())
+}
+
+/// `cargo xtask transcripts`: build the chapters' programs into
+/// `target/debug`, run every transcript spec, and rewrite (or, with
+/// `--check`, compare) the blocks the book includes.
+fn transcripts(args: &TranscriptsArgs) -> Result<()> {
+    use xtask::transcripts;
+    let root = xtask::workspace_root();
+    let chapters: Vec<_> = transcripts::chapters(root)?
+        .into_iter()
+        .filter(|chapter| {
+            let name = chapter
+                .spec_path
+                .parent()
+                .and_then(|dir| dir.file_name())
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            args.chapters.is_empty() || args.chapters.contains(&name)
+        })
+        .collect();
+    let packages = transcripts::packages(&chapters);
+    let bin_dir = transcripts::build_programs(root, &packages, &root.join("target"))?;
+    let programs = transcripts::Programs {
+        root: root.to_path_buf(),
+        bin_dir,
+    };
+    if args.check {
+        let problems: Vec<_> = chapters
+            .iter()
+            .flat_map(|chapter| transcripts::check(chapter, &programs))
+            .collect();
+        if !problems.is_empty() {
+            eprint!("{}", xtask::Problem::list(&problems));
+            bail!(
+                "{} transcript block(s) differ, listed above",
+                problems.len()
+            );
+        }
+        println!("every transcript matches what the programs print");
+    } else {
+        for chapter in &chapters {
+            for file in transcripts::regenerate(chapter, &programs)? {
+                println!(
+                    "wrote {}",
+                    file.strip_prefix(root).unwrap_or(&file).display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `cargo xtask browser`: what `tests/browser.rs` checks, by hand.
+fn browser() -> Result<()> {
+    let root = xtask::workspace_root();
+    let Some(browser) = xtask::browser::Browser::find() else {
+        bail!("chromium not found (apt-get install chromium chromium-driver)");
+    };
+    let dir = root.join("target").join("browser-book");
+    let build = book::build_into(root, &dir)?;
+    ensure!(
+        build.findings.is_empty(),
+        "the book has problems: {:?}",
+        build.findings.lines()
+    );
+    let report = xtask::browser::check(root, &dir, &browser, &root.join("target/screenshots"))?;
+    for problem in &report.problems {
+        eprintln!("{problem}");
+    }
+    println!("{report}");
+    ensure!(
+        report.problems.is_empty(),
+        "the book has problems in the browser, listed above"
+    );
     Ok(())
 }

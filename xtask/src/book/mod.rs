@@ -3,10 +3,16 @@
 //! mdBook's own command line is not needed: `mdbook-driver` builds the book
 //! in this process (search index included), and [`serve`] puts the result on
 //! a local web server. The `check_*` functions catch what mdBook lets pass;
-//! the workspace's `tests/book.rs` runs them all.
+//! the workspace's `tests/book.rs` runs them all. Diagrams are ```` ```mermaid ````
+//! blocks: the `mdbook-mermaid` preprocessor runs in this process too, and
+//! the book's own copy of Mermaid's JavaScript draws them in the browser
+//! (see [`diagrams`]).
 
 mod diagnostics;
+pub mod diagrams;
 mod includes;
+mod readme_links;
+mod search_words;
 mod serve;
 mod sources;
 mod structure;
@@ -21,7 +27,8 @@ use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
 
 pub use includes::check_includes;
-pub use serve::{ServeOptions, serve};
+pub use serve::{ServeOptions, serve, serve_files};
+pub(crate) use sources::source_dir;
 pub use structure::{check_chapters_referenced, check_summary};
 
 use crate::Problem;
@@ -67,6 +74,12 @@ pub fn build(root: &Path) -> Result<Build> {
     build_with(root, None)
 }
 
+/// Builds the book at `root` into `dir` (for the browser test, which serves
+/// that folder).
+pub fn build_into(root: &Path, dir: &Path) -> Result<Build> {
+    build_with(root, Some(dir))
+}
+
 /// Builds the book at `root` into a temporary folder and reports what is
 /// wrong with it.
 ///
@@ -86,6 +99,7 @@ fn build_with(root: &Path, dir: Option<&Path>) -> Result<Build> {
         Ok(book.build_dir_for("html"))
     });
     let dir = built?;
+    search_words::add_cjk_words(&dir)?;
     let raw_directives = raw_directives(&dir)?;
     Ok(Build {
         dir,
@@ -96,8 +110,10 @@ fn build_with(root: &Path, dir: Option<&Path>) -> Result<Build> {
     })
 }
 
-/// Loads the book as `mdbook build` would, with one difference: a page that
-/// SUMMARY.md names but that does not exist is an error.
+/// Loads the book as `mdbook build` would, with three differences: a page
+/// that SUMMARY.md names but that does not exist is an error, a link to a
+/// chapter's `README.md` leads to the page mdBook makes of it, and the
+/// mermaid preprocessor is part of it without being installed.
 ///
 /// mdBook's default (`create-missing`) writes an empty page in its place,
 /// into `book/`, on every build: a typo in SUMMARY.md would become a stray
@@ -110,8 +126,11 @@ fn load(root: &Path, dir: Option<&Path>) -> Result<MDBook> {
     if let Some(dir) = dir {
         config.build.build_dir = dir.to_path_buf();
     }
-    MDBook::load_with_config(root, config)
-        .with_context(|| format!("cannot load the book at {}", root.display()))
+    let mut book = MDBook::load_with_config(root, config)
+        .with_context(|| format!("cannot load the book at {}", root.display()))?;
+    book.with_preprocessor(readme_links::ReadmeLinks);
+    diagrams::register(&mut book);
+    Ok(book)
 }
 
 /// Every line of the HTML under `dir` where a directive was left as text:

@@ -61,6 +61,14 @@ async fn serve_dir(dir: &Path, options: &ServeOptions) -> Result<()> {
     if options.open {
         open_browser(&url);
     }
+    serve_files(listener, dir).await
+}
+
+/// Serves the files of `dir` on `listener` until the task is dropped, with
+/// mdBook's `404.html` for unknown paths (and a 404 status).
+///
+/// The browser test runs this as a task beside its WebDriver client.
+pub async fn serve_files(listener: tokio::net::TcpListener, dir: &Path) -> Result<()> {
     let files = ServeDir::new(dir).not_found_service(ServeFile::new(dir.join("404.html")));
     let app = Router::new().fallback_service(files);
     axum::serve(listener, app)

@@ -1,0 +1,39 @@
+//! The console output the book shows is what the programs print.
+//!
+//! Every `book/chN/transcripts.toml` says how each transcript of the book is
+//! made: the servers, the commands and their stdin, the normalisations.
+//! This test builds the chapters' programs, runs every spec again and fails
+//! with a diff where the committed `book/chN/transcripts/*.txt` (which the
+//! pages include) no longer matches. `cargo xtask transcripts` rewrites them.
+
+use xtask::Problem;
+use xtask::transcripts::{self, Programs};
+
+#[test]
+fn every_transcript_is_what_the_programs_print() {
+    let root = xtask::workspace_root();
+    let chapters = transcripts::chapters(root).expect("the transcript specs are readable");
+    assert!(!chapters.is_empty(), "no book/chN/transcripts.toml found");
+    // A target folder of its own: cargo would otherwise wait for the lock
+    // that this very `cargo test` holds on target/.
+    let bin_dir = transcripts::build_programs(
+        root,
+        &transcripts::packages(&chapters),
+        &root.join("target/transcripts"),
+    )
+    .unwrap_or_else(|err| panic!("cannot build the chapters' programs: {err:#}"));
+    let programs = Programs {
+        root: root.to_path_buf(),
+        bin_dir,
+    };
+    let problems: Vec<Problem> = chapters
+        .iter()
+        .flat_map(|chapter| transcripts::check(chapter, &programs))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "transcripts that differ from what the programs print now \
+         (`cargo xtask transcripts` rewrites them):\n{}",
+        Problem::list(&problems)
+    );
+}
