@@ -33,5 +33,6 @@ pub fn checkers() -> Vec<Checker> {
     all.extend(ch3_ssh::checks::checkers());
     all.extend(ch4_ftp::checks::checkers());
     all.extend(ch5_socketserver::checks::checkers());
+    all.extend(ch6_eventloop::checks::checkers());
     all
 }

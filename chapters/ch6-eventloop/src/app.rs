@@ -1,0 +1,103 @@
+//! The `loop-server` program's body: one protocol, six ways to serve it.
+
+use anyhow::Result;
+use book_support::cli::announce;
+use ch5_socketserver::app::{Listen, Model as Ch5Model, Options, run_upper_server};
+use ch5_socketserver::request::StreamOptions;
+use ch5_socketserver::transport::{BindOptions, MAX_PACKET_SIZE};
+use ch5_socketserver::upper::Upper;
+
+use crate::listen::{BACKLOG, bind};
+use crate::signals::signal_pipe;
+use crate::{async_server, mio_loop, poll_loop, pool};
+
+/// Where connections are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Model {
+    /// One thread, non-blocking sockets, `poll(2)` (libc).
+    Poll,
+    /// One thread, non-blocking sockets, `mio` (epoll).
+    Mio,
+    /// Tasks on tokio's multi-threaded runtime.
+    Tokio,
+    /// A fixed number of worker threads, a connection each (`--workers`).
+    Pool,
+    /// Chapter 5's server: a thread per connection.
+    Threading,
+    /// Chapter 5's server: a process per connection.
+    Forking,
+}
+
+impl Model {
+    /// Every model, in the order the benchmark and the tests use.
+    pub const ALL: [Model; 6] = [
+        Model::Threading,
+        Model::Forking,
+        Model::Pool,
+        Model::Poll,
+        Model::Mio,
+        Model::Tokio,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Poll => "poll",
+            Model::Mio => "mio",
+            Model::Tokio => "tokio",
+            Model::Pool => "pool",
+            Model::Threading => "threading",
+            Model::Forking => "forking",
+        }
+    }
+}
+
+/// Everything `loop-server` can be asked.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// The address to listen on.
+    pub host: String,
+    /// The port; 0 lets the system choose.
+    pub port: u16,
+    /// The concurrency model.
+    pub model: Model,
+    /// The pool's number of workers.
+    pub workers: usize,
+    /// The forking model's cap on children at once.
+    pub max_children: usize,
+}
+
+// ANCHOR: run
+/// Binds, announces, serves until SIGTERM or SIGINT, finishes, returns.
+pub fn run_server(o: ServerOptions) -> Result<()> {
+    let ch5 = |model| {
+        run_upper_server(Options {
+            listen: Listen::Tcp(o.host.clone(), o.port),
+            model,
+            bind: BindOptions {
+                request_queue_size: BACKLOG,
+                ..BindOptions::default()
+            },
+            stream: StreamOptions::default(),
+            max_children: o.max_children,
+            max_packet_size: MAX_PACKET_SIZE,
+            upper: Upper::default(),
+        })
+    };
+    match o.model {
+        Model::Threading => return ch5(Ch5Model::Threading),
+        Model::Forking => return ch5(Ch5Model::Forking),
+        _ => {}
+    }
+    let listener = bind(&o.host, o.port)?;
+    announce(listener.local_addr()?);
+    match o.model {
+        Model::Poll => poll_loop::serve(listener, signal_pipe()?)?,
+        Model::Mio => mio_loop::serve(listener, signal_pipe()?)?,
+        Model::Pool => pool::serve(listener, signal_pipe()?, o.workers)?,
+        Model::Tokio => async_server::run(listener)?,
+        Model::Threading | Model::Forking => unreachable!("served above"),
+    }
+    Ok(())
+}
+// ANCHOR_END: run

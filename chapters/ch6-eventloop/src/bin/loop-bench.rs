@@ -1,0 +1,227 @@
+//! The benchmark: `cargo run --release -p ch6-eventloop --bin loop-bench`.
+//!
+//! Starts each model of `loop-server` as a process of its own on a loopback
+//! port chosen by the system, and at each number of concurrent connections
+//! measures, with chapter 5's load generator, round trips per second and
+//! latency, the server's peak memory under that load, and its memory per
+//! idle connection. Writes the numbers (CSV) and the plots (SVG).
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use book_support::ServerProcess;
+use book_support::cli::run;
+use ch5_socketserver::bench::{measure, raise_open_files_limit};
+use ch6_eventloop::app::{Model, ServerOptions, run_server};
+use ch6_eventloop::measure::{PeakMemory, Row, children, memory_kib, plot, read_csv};
+use clap::Parser;
+
+/// Measures every concurrency model on loopback.
+#[derive(Parser, Debug)]
+struct Args {
+    /// Seconds of round trips at each level.
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+    /// The numbers of concurrent connections.
+    #[arg(long, value_delimiter = ',', default_value = "10,100,1000,10000")]
+    clients: Vec<usize>,
+    /// The models, in order.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Model::ALL)]
+    models: Vec<Model>,
+    /// Where to write results.csv, rate.svg, latency.svg and memory.svg.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../book/ch6"))]
+    out: PathBuf,
+    /// Draw the plots from an earlier run's results.csv; measure nothing.
+    #[arg(long)]
+    plot_only: bool,
+    /// (Internal) be the server with this model.
+    #[arg(long, hide = true)]
+    serve: Option<Model>,
+}
+
+/// The pool's workers in the benchmark, as `loop-server`'s default.
+const WORKERS: usize = 100;
+
+fn start(model: Model) -> Result<ServerProcess> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command.args(["--serve", model.name()]);
+    ServerProcess::spawn(command)
+        .with_context(|| format!("cannot start the {} server", model.name()))
+}
+
+fn fd_count(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+/// Waits (at most a minute) until the server has let go of the last
+/// level's connections: as many descriptors as before, no children.
+fn settle(pid: u32, fds: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (fd_count(pid) > fds || !children(pid).is_empty()) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// ANCHOR: idle
+/// Opens `n` connections and leaves them idle after one round trip each
+/// (so the server has set each one up), then returns the server's memory
+/// per connection in KiB. In the pool, connections past the workers get no
+/// answer: they wait in its queue, and are counted as they are.
+fn idle_memory(addr: SocketAddr, pid: u32, n: usize) -> Result<f64> {
+    let before = memory_kib(pid);
+    let mut conns = Vec::with_capacity(n);
+    let mut answering = true;
+    for _ in 0..n {
+        let mut c = TcpStream::connect(addr).context("idle connection")?;
+        if answering {
+            c.set_read_timeout(Some(Duration::from_secs(2)))?;
+            c.write_all(b"idle\n")?;
+            let mut answer = [0; 4];
+            answering = c.read_exact(&mut answer).is_ok();
+        }
+        conns.push(c);
+    }
+    let after = memory_kib(pid);
+    Ok(after.saturating_sub(before) as f64 / n as f64)
+}
+// ANCHOR_END: idle
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn draw(rows: &[Row], out: &std::path::Path) -> Result<()> {
+    use plotters::prelude::SeriesLabelPosition::{LowerLeft, UpperLeft};
+    let rate = ("Round trips per second", "round trips/s");
+    plot(rows, &out.join("rate.svg"), rate, LowerLeft, |r| r.rate)?;
+    let latency = ("p99 latency of one round trip", "µs");
+    plot(rows, &out.join("latency.svg"), latency, UpperLeft, |r| {
+        r.p99_us
+    })?;
+    let memory = ("Server memory (PSS) under load", "KiB");
+    plot(rows, &out.join("memory.svg"), memory, UpperLeft, |r| {
+        r.peak_kib as f64
+    })?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    run(|| {
+        let args = Args::parse();
+        if let Some(model) = args.serve {
+            return run_server(ServerOptions {
+                host: "127.0.0.1".into(),
+                port: 0,
+                model,
+                workers: WORKERS,
+                max_children: 11_000,
+            });
+        }
+        if args.plot_only {
+            let rows = read_csv(&args.out.join("results.csv"))?;
+            return draw(&rows, &args.out);
+        }
+        let most = args.clients.iter().copied().max().unwrap_or(1) as u64;
+        // This process holds every client socket; each server (a child,
+        // which inherits the limit) holds one per connection.
+        match raise_open_files_limit(most + 1024)? {
+            Some((old, new)) => println!("raised the open-files limit from {old} to {new}"),
+            None => println!("the open-files limit is enough for {most} connections"),
+        }
+        for knob in ["net/core/somaxconn", "net/ipv4/ip_local_port_range"] {
+            let value = fs::read_to_string(format!("/proc/sys/{knob}")).unwrap_or_default();
+            println!(
+                "{}: {}",
+                knob.replace('/', "."),
+                value.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+        let cores = thread::available_parallelism().map_or(0, |n| n.get());
+        println!(
+            "loop-bench: {} s a level, loopback, {cores} cores, pool of {WORKERS} workers",
+            args.seconds
+        );
+        println!(
+            "{:<10} {:>7} {:>13} {:>8} {:>8} {:>6} {:>10} {:>10}",
+            "model",
+            "clients",
+            "round trips/s",
+            "p50 µs",
+            "p99 µs",
+            "errors",
+            "peak MiB",
+            "KiB/idle"
+        );
+        let mut rows = Vec::new();
+        for &model in &args.models {
+            let mut server = start(model)?;
+            let addr = server.socket_addr()?;
+            let pid = server.pid();
+            // One round trip first: the server has then set itself up (its
+            // signal handling opens a descriptor after the first line).
+            idle_memory(addr, pid, 1)?;
+            let fds = fd_count(pid);
+            for &clients in &args.clients {
+                let idle_kib = idle_memory(addr, pid, clients)?;
+                settle(pid, fds);
+                let peak = PeakMemory::start(pid, Duration::from_millis(100));
+                let level = measure(addr, clients, Duration::from_secs_f64(args.seconds))?;
+                let peak_kib = peak.finish();
+                settle(pid, fds);
+                let row = Row {
+                    model: model.name().into(),
+                    clients,
+                    rate: level.rate(),
+                    p50_us: micros(level.p50),
+                    p99_us: micros(level.p99),
+                    errors: level.errors,
+                    peak_kib,
+                    idle_kib,
+                };
+                println!(
+                    "{:<10} {:>7} {:>13.0} {:>8.0} {:>8.0} {:>6} {:>10.1} {:>10.1}",
+                    row.model,
+                    clients,
+                    row.rate,
+                    row.p50_us,
+                    row.p99_us,
+                    row.errors,
+                    row.peak_kib as f64 / 1024.0,
+                    row.idle_kib
+                );
+                if let Some(e) = &level.first_error {
+                    println!("  first error: {e}");
+                    let stderr = server.stderr();
+                    for line in stderr.lines().rev().take(2) {
+                        println!("  the server said: {line}");
+                    }
+                }
+                rows.push(row);
+            }
+            server.terminate()?;
+            if server.wait_for_exit(Duration::from_secs(30)).is_none() {
+                bail!("the {} server did not stop within 30 s", model.name());
+            }
+        }
+        fs::create_dir_all(&args.out)?;
+        let mut csv = String::from(Row::HEADER);
+        csv.push('\n');
+        for r in &rows {
+            csv.push_str(&r.to_csv());
+            csv.push('\n');
+        }
+        fs::write(args.out.join("results.csv"), csv)?;
+        draw(&rows, &args.out)?;
+        println!(
+            "wrote results.csv, rate.svg, latency.svg, memory.svg in {}",
+            args.out.display()
+        );
+        Ok(())
+    })
+}

@@ -1,0 +1,41 @@
+//! The upper-casing server, six ways: `cargo run -p ch6-eventloop --bin loop-server -- --model mio`.
+
+use std::process::ExitCode;
+
+use book_support::cli::run;
+use ch5_socketserver::DEFAULT_PORT;
+use ch6_eventloop::app::{Model, ServerOptions, run_server};
+use clap::Parser;
+
+/// Answers each line with the same text, stripped and upper-cased.
+#[derive(Parser, Debug)]
+struct Args {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// The port; 0 lets the operating system choose.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// Where connections are served.
+    #[arg(long, value_enum, default_value = "mio")]
+    model: Model,
+    /// The pool's worker threads: the most clients served at once.
+    #[arg(long, default_value_t = 100)]
+    workers: usize,
+    /// The forking model's cap on children at once.
+    #[arg(long, default_value_t = 11_000)]
+    max_children: usize,
+}
+
+fn main() -> ExitCode {
+    run(|| {
+        let args = Args::parse();
+        run_server(ServerOptions {
+            host: args.host,
+            port: args.port,
+            model: args.model,
+            workers: args.workers,
+            max_children: args.max_children,
+        })
+    })
+}

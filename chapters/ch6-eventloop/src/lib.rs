@@ -1,0 +1,32 @@
+//! Chapter 6: after the article ends: readiness, event loops and async,
+//! measured.
+//!
+//! The article stops at `socketserver`, where each connection has a thread
+//! or a process. This crate serves the same upper-casing protocol (chapter
+//! 5's: a line in, the line stripped and upper-cased back) in the ways that
+//! scale past a thread per client, and measures them all:
+//!
+//! - [`conn`]: one connection's state between events: line buffer, write
+//!   buffer, backpressure;
+//! - [`poll_loop`]: readiness from first principles, non-blocking sockets
+//!   and `poll(2)`;
+//! - [`mio_loop`]: the same loop on `mio` (epoll), done properly;
+//! - [`async_server`]: the same server on tokio;
+//! - [`pool`]: a bounded thread pool, the Rust Book's way;
+//! - [`signals`]: Ctrl-C and SIGTERM as a readable descriptor;
+//! - [`listen`]: the listening socket and its backlog;
+//! - [`app`]: the `loop-server` program, which also runs chapter 5's
+//!   thread-per-connection and forking servers;
+//! - [`measure`]: the benchmark's memory readings and plots;
+//! - [`checks`]: the exercises' checkers.
+
+pub mod app;
+pub mod async_server;
+pub mod checks;
+pub mod conn;
+pub mod listen;
+pub mod measure;
+pub mod mio_loop;
+pub mod poll_loop;
+pub mod pool;
+pub mod signals;

@@ -1,0 +1,100 @@
+//! Each checker passes its reference solution and fails a wrong program.
+
+use book_support::check::run_checker;
+use book_support::tools::python3;
+use ch6_eventloop::checks::checkers;
+
+fn run(name: &str, words: &[&str]) -> Result<Vec<String>, String> {
+    let (passed, result) = run_checker(&checkers(), name, words);
+    result.map(|()| passed).map_err(|f| f.to_string())
+}
+
+/// Chapter 5's copy of the article's server: it answers whatever one
+/// `recv` returned, and SIGTERM kills it.
+const ARTICLE_SERVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../ch5-socketserver/python/article_server.py"
+);
+
+#[test]
+fn line_buffer_checker_passes_the_solution() {
+    let passed = run(
+        "ch6-line-buffer",
+        &[env!("CARGO_BIN_EXE_ch6-line-buffer"), "--port", "{port}"],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 4, "{passed:?}");
+}
+
+#[test]
+fn line_buffer_checker_passes_every_model_of_the_chapter() {
+    for model in ["poll", "mio", "tokio", "pool"] {
+        let server = env!("CARGO_BIN_EXE_loop-server");
+        let result = run(
+            "ch6-line-buffer",
+            &[server, "--model", model, "--port", "{port}"],
+        );
+        assert!(result.is_ok(), "{model}: {result:?}");
+    }
+}
+
+#[test]
+fn line_buffer_checker_fails_the_article_server() {
+    let Some(python) = python3() else { return };
+    let failure = run(
+        "ch6-line-buffer",
+        &[python, ARTICLE_SERVER, "--quiet", "--port", "{port}"],
+    )
+    .unwrap_err();
+    // One recv, one answer: three lines in one write come back as one
+    // answer, newlines and all (粘包).
+    assert!(failure.contains("three lines in one write"), "{failure}");
+}
+
+#[test]
+fn graceful_shutdown_checker_passes_the_solution_and_the_chapter() {
+    let passed = run(
+        "ch6-graceful-shutdown",
+        &[
+            env!("CARGO_BIN_EXE_ch6-graceful-shutdown"),
+            "--port",
+            "{port}",
+        ],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 4, "{passed:?}");
+    for model in ["mio", "tokio"] {
+        let server = env!("CARGO_BIN_EXE_loop-server");
+        let result = run(
+            "ch6-graceful-shutdown",
+            &[server, "--model", model, "--port", "{port}"],
+        );
+        assert!(result.is_ok(), "{model}: {result:?}");
+    }
+}
+
+#[test]
+fn graceful_shutdown_checker_fails_the_article_server() {
+    let Some(python) = python3() else { return };
+    let failure = run(
+        "ch6-graceful-shutdown",
+        &[python, ARTICLE_SERVER, "--quiet", "--port", "{port}"],
+    )
+    .unwrap_err();
+    // SIGTERM kills it: status "killed by a signal", or, when it was
+    // quicker than the kill, it first answered the half line.
+    let shutdown_step =
+        failure.contains("SIGTERM") || failure.contains("every connection is closed");
+    assert!(shutdown_step, "{failure}");
+}
+
+#[test]
+fn graceful_shutdown_checker_fails_the_line_buffer_program() {
+    // A server that works but ignores SIGTERM's meaning: it just dies.
+    let failure = run(
+        "ch6-graceful-shutdown",
+        &[env!("CARGO_BIN_EXE_ch6-line-buffer"), "--port", "{port}"],
+    )
+    .unwrap_err();
+    assert!(failure.contains("SIGTERM"), "{failure}");
+}

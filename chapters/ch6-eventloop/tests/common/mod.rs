@@ -1,0 +1,91 @@
+//! What the chapter's tests share: every model of `loop-server` on port 0,
+//! bounded waits, and a look at a server from outside through /proc.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use book_support::ServerProcess;
+
+/// Every model `loop-server` serves with.
+pub const MODELS: [&str; 6] = ["poll", "mio", "tokio", "pool", "threading", "forking"];
+
+/// A bound on every wait in these tests.
+pub const BOUND: Duration = Duration::from_secs(30);
+
+/// Starts `loop-server --model MODEL --port 0`.
+pub fn server(model: &str) -> ServerProcess {
+    ServerProcess::start(
+        env!("CARGO_BIN_EXE_loop-server"),
+        ["--model", model, "--port", "0"],
+    )
+    .unwrap()
+}
+
+/// A TCP connection with bounded reads and writes.
+pub fn connect(server: &ServerProcess) -> TcpStream {
+    let stream = TcpStream::connect(server.socket_addr().unwrap()).unwrap();
+    stream.set_read_timeout(Some(BOUND)).unwrap();
+    stream.set_write_timeout(Some(BOUND)).unwrap();
+    stream
+}
+
+/// Sends `message` and a newline, reads `expect.len()` bytes, compares.
+pub fn exchange(stream: &mut TcpStream, message: &str, expect: &str) {
+    stream.write_all(format!("{message}\n").as_bytes()).unwrap();
+    assert_eq!(read_n(stream, expect.len()), expect);
+}
+
+/// Reads exactly `n` bytes, as text.
+pub fn read_n(stream: &mut TcpStream, n: usize) -> String {
+    let mut got = vec![0; n];
+    stream.read_exact(&mut got).unwrap();
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Waits until `condition` holds, checking every few milliseconds, at most
+/// `bound`. For states with no event to wait on (a count in /proc).
+pub fn eventually(bound: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + bound;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Open descriptors of process `pid`.
+pub fn fd_count(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+/// Threads of process `pid`.
+pub fn thread_count(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count())
+}
+
+/// Children of `pid` (zombies included: they are leaks too).
+pub fn children(pid: u32) -> Vec<u32> {
+    ch6_eventloop::measure::children(pid)
+}
+
+/// Resident memory of `pid` and its children, in KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    let one = |p: u32| {
+        fs::read_to_string(format!("/proc/{p}/status"))
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .unwrap_or(0)
+    };
+    one(pid) + children(pid).into_iter().map(one).sum::<u64>()
+}
