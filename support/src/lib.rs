@@ -9,11 +9,14 @@
 //! - [`check`]: the building blocks of the exercise checkers: a black-box
 //!   [`check::Program`] started from any command line, and [`check::Failure`],
 //!   which says what was expected and what came back.
+//! - [`observe`]: a process seen from outside (its descriptors, threads,
+//!   exit), with bounded waits for states no event announces.
 //! - [`tools`]: programs from outside Rust (python3) that some tests need,
 //!   found, or skipped visibly.
 
 pub mod check;
 pub mod cli;
+pub mod observe;
 pub mod process;
 pub mod tools;
 

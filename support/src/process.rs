@@ -183,18 +183,7 @@ impl ServerProcess {
 
     /// Waits at most `timeout` for the server to exit by itself.
     pub fn wait_for_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.try_status() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            // Polling a child has no blocking form with a timeout in std;
-            // a short pause keeps this loop from spinning a core.
-            thread::sleep(Duration::from_millis(5));
-        }
+        crate::observe::wait_for_child(&mut self.child, timeout)
     }
 
     /// Sends SIGTERM (on Unix), the polite "please stop", for tests of

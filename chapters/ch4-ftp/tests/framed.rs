@@ -310,28 +310,13 @@ fn a_stalled_client_does_not_hold_up_the_others() {
     }
 }
 
-fn open_fds(pid: u32) -> usize {
-    fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
-fn threads(pid: u32) -> usize {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Threads:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn a_client_that_vanishes_mid_transfer_leaks_nothing_and_others_are_served() {
     let world = World::new();
     fs::write(world.root.join("big.bin"), vec![7u8; 32 << 20]).unwrap();
     let server = world.server("framed");
     let pid = server.pid();
-    let (fds_before, threads_before) = (open_fds(pid), threads(pid));
+    let (fds_before, threads_before) = (fd_count(pid), thread_count(pid));
     for _ in 0..5 {
         let mut conn = connect(&server);
         send_request(
@@ -356,11 +341,11 @@ fn a_client_that_vanishes_mid_transfer_leaks_nothing_and_others_are_served() {
     .success();
     let log = wait_for_log(&server, "dropped:");
     assert!(
-        eventually(BOUND, || open_fds(pid) == fds_before
-            && threads(pid) == threads_before),
+        eventually(BOUND, || fd_count(pid) == fds_before
+            && thread_count(pid) == threads_before),
         "fds {} (before {fds_before}), threads {} (before {threads_before}); log:\n{log}",
-        open_fds(pid),
-        threads(pid)
+        fd_count(pid),
+        thread_count(pid)
     );
 }
 

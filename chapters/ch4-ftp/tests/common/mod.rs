@@ -5,9 +5,8 @@
 use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use book_support::ServerProcess;
 use tempfile::TempDir;
@@ -92,6 +91,10 @@ pub fn md5_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+#[allow(unused_imports)] // not every test file needs them
+pub use book_support::observe::{
+    eventually, fd_count, thread_count, wait_for_child as wait_timeout,
+};
 /// python3, or `None` after saying visibly that the test is skipped.
 #[allow(unused_imports)] // not every test file needs it
 pub use book_support::tools::python3;
@@ -99,35 +102,6 @@ pub use book_support::tools::python3;
 /// The path of one of the chapter's Python programs.
 pub fn python_program(name: &str) -> String {
     format!("{}/python/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Waits at most `timeout` for `child` to exit.
-pub fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        // std has no blocking wait with a timeout; poll, gently.
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Waits at most `timeout` for `condition` to hold.
-pub fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if condition() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// A one-connection fake server on port 0: `script` runs on a thread with

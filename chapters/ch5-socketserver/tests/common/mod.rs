@@ -5,9 +5,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use book_support::ServerProcess;
 
@@ -44,30 +42,11 @@ pub fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
     all
 }
 
-/// Waits until `condition` holds, checking every few milliseconds, at most
-/// `bound`. For states with no event to wait on (a count in /proc).
-pub fn eventually(bound: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + bound;
-    loop {
-        if condition() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Open descriptors of process `pid`.
-pub fn fd_count(pid: u32) -> usize {
-    fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count()
-}
-
-/// Threads of process `pid`.
-pub fn thread_count(pid: u32) -> usize {
-    fs::read_dir(format!("/proc/{pid}/task")).unwrap().count()
-}
+#[allow(unused_imports)] // not every test file needs them
+pub use book_support::observe::{eventually, fd_count, thread_count};
+/// python3, or `None` after saying visibly that the test is skipped.
+#[allow(unused_imports)]
+pub use book_support::tools::python3;
 
 /// Live children of process `pid` (zombies included: they are leaks too).
 pub fn child_count(pid: u32) -> usize {
@@ -86,17 +65,6 @@ pub fn child_count(pid: u32) -> usize {
         }
     }
     n
-}
-
-/// python3, or `None` after saying visibly that the test is skipped.
-pub fn python3() -> Option<&'static str> {
-    match Command::new("python3").arg("--version").output() {
-        Ok(out) if out.status.success() => Some("python3"),
-        _ => {
-            eprintln!("SKIPPED: python3 not found");
-            None
-        }
-    }
 }
 
 /// The path of one of the chapter's Python programs.

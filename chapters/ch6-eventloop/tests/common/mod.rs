@@ -5,8 +5,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use book_support::ServerProcess;
 
@@ -46,30 +45,8 @@ pub fn read_n(stream: &mut TcpStream, n: usize) -> String {
     String::from_utf8_lossy(&got).into_owned()
 }
 
-/// Waits until `condition` holds, checking every few milliseconds, at most
-/// `bound`. For states with no event to wait on (a count in /proc).
-pub fn eventually(bound: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + bound;
-    loop {
-        if condition() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Open descriptors of process `pid`.
-pub fn fd_count(pid: u32) -> usize {
-    fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
-}
-
-/// Threads of process `pid`.
-pub fn thread_count(pid: u32) -> usize {
-    fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count())
-}
+#[allow(unused_imports)] // not every test file needs them
+pub use book_support::observe::{eventually, fd_count, thread_count};
 
 /// Children of `pid` (zombies included: they are leaks too).
 pub fn children(pid: u32) -> Vec<u32> {
