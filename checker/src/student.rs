@@ -168,12 +168,16 @@ fn manifest(root: &Path, dir: &Path) -> Result<String> {
             .and_then(|d| d.as_table());
         for (dep, spec) in deps.into_iter().flatten() {
             let inherited = spec.get("workspace").and_then(|w| w.as_bool()) == Some(true);
-            let spec = match (inherited, workspace_deps.get(dep)) {
+            let resolved = match (inherited, workspace_deps.get(dep)) {
                 (true, Some(from_workspace)) => rebase(from_workspace),
                 (true, None) => anyhow::bail!("{dep} is not in [workspace.dependencies]"),
                 (false, _) => rebase(spec),
             };
-            dependencies.entry(dep.clone()).or_insert(spec);
+            let entry = dependencies.entry(dep.clone()).or_insert(resolved);
+            // A chapter may add features to a workspace dependency
+            // (`tokio = { workspace = true, features = [...] }`): the
+            // student's crate needs the union of them all.
+            add_features(entry, spec.get("features"));
         }
     }
 
@@ -200,4 +204,29 @@ fn manifest(root: &Path, dir: &Path) -> Result<String> {
         "# Made by `cargo exercise init`, and made again by every `cargo exercise`\n\
          # command: edit the programs in src/bin/, not this file.\n\n{body}"
     ))
+}
+
+/// Adds `extra` features (a TOML array, if any) to a dependency's spec.
+fn add_features(spec: &mut toml::Value, extra: Option<&toml::Value>) {
+    let Some(extra) = extra.and_then(|e| e.as_array()) else {
+        return;
+    };
+    if let toml::Value::String(version) = spec {
+        let mut table = toml::Table::new();
+        table.insert("version".into(), version.clone().into());
+        *spec = table.into();
+    }
+    let Some(table) = spec.as_table_mut() else {
+        return;
+    };
+    let features = table
+        .entry("features")
+        .or_insert_with(|| toml::Value::Array(Vec::new()));
+    if let Some(features) = features.as_array_mut() {
+        for feature in extra {
+            if !features.contains(feature) {
+                features.push(feature.clone());
+            }
+        }
+    }
 }

@@ -59,6 +59,11 @@ fn the_students_crate_depends_on_every_chapter_and_stands_alone() {
         let name = chapter.file_name().unwrap().to_string_lossy().into_owned();
         assert!(deps.contains_key(&name), "depends on {name}");
     }
+    let tokio_features = deps["tokio"]["features"].as_array().unwrap();
+    assert!(
+        tokio_features.iter().any(|f| f.as_str() == Some("macros")),
+        "features a chapter adds to a workspace dependency are kept: {tokio_features:?}"
+    );
     assert!(
         !deps.contains_key("mdbook-driver"),
         "the book's own tools are not an exercise's dependencies"
