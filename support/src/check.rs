@@ -241,3 +241,21 @@ pub fn run_checker(
     let result = (checker.run)(&mut session);
     (session.passed().to_vec(), result)
 }
+
+/// [`run_checker`] for a test that only needs the outcome: the
+/// expectations that held if the checker passed the program, or its
+/// failure, as the student would read it.
+///
+/// # Panics
+///
+/// If no checker in `checkers` is called `name`.
+pub fn check_program(
+    checkers: &[Checker],
+    name: &str,
+    words: &[&str],
+) -> Result<Vec<String>, String> {
+    let (passed, result) = run_checker(checkers, name, words);
+    result
+        .map(|()| passed)
+        .map_err(|failure| failure.to_string())
+}

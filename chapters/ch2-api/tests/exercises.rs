@@ -2,27 +2,16 @@
 
 mod common;
 
-use book_support::check::run_checker;
+use book_support::check::check_program;
 use ch2_api::checks::checkers;
 use common::python3;
 
-fn run(name: &str, words: Vec<String>) -> Result<Vec<String>, String> {
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let (passed, result) = run_checker(&checkers(), name, &words);
-    result
-        .map(|()| passed)
-        .map_err(|failure| failure.to_string())
-}
-
-fn words(list: &[&str]) -> Vec<String> {
-    list.iter().map(|w| w.to_string()).collect()
-}
-
 #[test]
 fn sendall_checker_passes_the_solution() {
-    let passed = run(
+    let passed = check_program(
+        &checkers(),
         "ch2-sendall",
-        words(&[env!("CARGO_BIN_EXE_ch2-sendall"), "--port", "{port}"]),
+        &[env!("CARGO_BIN_EXE_ch2-sendall"), "--port", "{port}"],
     )
     .unwrap();
     assert_eq!(passed.len(), 5, "{passed:?}");
@@ -30,13 +19,14 @@ fn sendall_checker_passes_the_solution() {
 
 #[test]
 fn connect_fallback_checker_passes_the_solution() {
-    let passed = run(
+    let passed = check_program(
+        &checkers(),
         "ch2-connect-fallback",
-        words(&[
+        &[
             env!("CARGO_BIN_EXE_ch2-connect-fallback"),
             "--port",
             "{port}",
-        ]),
+        ],
     )
     .unwrap();
     assert_eq!(passed.len(), 5, "{passed:?}");
@@ -107,9 +97,10 @@ while True:
 #[test]
 fn sendall_checker_fails_a_single_send() {
     let Some(python) = python3() else { return };
-    let failure = run(
+    let failure = check_program(
+        &checkers(),
         "ch2-sendall",
-        words(&[python, "-c", ONE_SEND, "--port", "{port}"]),
+        &[python, "-c", ONE_SEND, "--port", "{port}"],
     )
     .unwrap_err();
     assert!(failure.contains("67108864 bytes"), "{failure}");
@@ -118,9 +109,10 @@ fn sendall_checker_fails_a_single_send() {
 #[test]
 fn connect_fallback_checker_fails_a_program_that_tries_one_address() {
     let Some(python) = python3() else { return };
-    let failure = run(
+    let failure = check_program(
+        &checkers(),
         "ch2-connect-fallback",
-        words(&[python, "-c", FIRST_ONLY, "--port", "{port}"]),
+        &[python, "-c", FIRST_ONLY, "--port", "{port}"],
     )
     .unwrap_err();
     assert!(
@@ -132,9 +124,10 @@ fn connect_fallback_checker_fails_a_program_that_tries_one_address() {
 #[test]
 fn connect_fallback_checker_fails_a_program_without_a_timeout() {
     let Some(python) = python3() else { return };
-    let failure = run(
+    let failure = check_program(
+        &checkers(),
         "ch2-connect-fallback",
-        words(&[python, "-c", NO_TIMEOUT, "--port", "{port}"]),
+        &[python, "-c", NO_TIMEOUT, "--port", "{port}"],
     )
     .unwrap_err();
     assert!(failure.contains("never answers"), "{failure}");

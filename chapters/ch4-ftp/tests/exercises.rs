@@ -2,27 +2,16 @@
 
 mod common;
 
-use book_support::check::run_checker;
+use book_support::check::check_program;
 use ch4_ftp::checks::checkers;
 use common::python3;
 
-fn run(name: &str, words: Vec<String>) -> Result<Vec<String>, String> {
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let (passed, result) = run_checker(&checkers(), name, &words);
-    result
-        .map(|()| passed)
-        .map_err(|failure| failure.to_string())
-}
-
-fn words(list: &[&str]) -> Vec<String> {
-    list.iter().map(|w| w.to_string()).collect()
-}
-
 #[test]
 fn recv_exact_checker_passes_the_solution() {
-    let passed = run(
+    let passed = check_program(
+        &checkers(),
         "ch4-recv-exact",
-        words(&[env!("CARGO_BIN_EXE_ch4-recv-exact"), "--port", "{port}"]),
+        &[env!("CARGO_BIN_EXE_ch4-recv-exact"), "--port", "{port}"],
     )
     .unwrap();
     assert_eq!(passed.len(), 5, "{passed:?}");
@@ -30,14 +19,14 @@ fn recv_exact_checker_passes_the_solution() {
 
 #[test]
 fn safe_path_checker_passes_the_solution() {
-    let program = words(&[
+    let program: &[&str] = &[
         env!("CARGO_BIN_EXE_ch4-safe-path"),
         "--port",
         "{port}",
         "--root",
         "{path}",
-    ]);
-    let passed = run("ch4-safe-path", program).unwrap();
+    ];
+    let passed = check_program(&checkers(), "ch4-safe-path", program).unwrap();
     assert_eq!(passed.len(), 10, "{passed:?}");
 }
 
@@ -84,9 +73,10 @@ while True:
 #[test]
 fn recv_exact_checker_fails_a_program_that_reads_too_much() {
     let Some(python) = python3() else { return };
-    let failure = run(
+    let failure = check_program(
+        &checkers(),
         "ch4-recv-exact",
-        words(&[python, "-c", OVER_READER, "--port", "{port}"]),
+        &[python, "-c", OVER_READER, "--port", "{port}"],
     )
     .unwrap_err();
     assert!(failure.contains("expected"), "{failure}");
@@ -95,7 +85,7 @@ fn recv_exact_checker_fails_a_program_that_reads_too_much() {
 #[test]
 fn safe_path_checker_fails_a_naive_file_server() {
     let Some(python) = python3() else { return };
-    let program = words(&[
+    let program: &[&str] = &[
         python,
         "-c",
         NAIVE_SERVER,
@@ -103,7 +93,7 @@ fn safe_path_checker_fails_a_naive_file_server() {
         "{port}",
         "--root",
         "{path}",
-    ]);
-    let failure = run("ch4-safe-path", program).unwrap_err();
+    ];
+    let failure = check_program(&checkers(), "ch4-safe-path", program).unwrap_err();
     assert!(failure.contains("(the program served it)"), "{failure}");
 }
