@@ -34,6 +34,14 @@ fn every_include_shows_an_existing_part_of_an_existing_file() {
 }
 
 #[test]
+fn console_output_comes_from_the_programs() {
+    assert_no_problems(
+        "console output typed by hand, or generated files no page shows",
+        &book::check_console_blocks(xtask::workspace_root()),
+    );
+}
+
+#[test]
 fn every_chapter_crate_is_part_of_the_book() {
     assert_no_problems(
         "chapter crates the book never points into",

@@ -8,6 +8,7 @@
 //! the book's own copy of Mermaid's JavaScript draws them in the browser
 //! (see [`diagrams`]).
 
+mod console;
 mod diagnostics;
 pub mod diagrams;
 mod includes;
@@ -26,6 +27,7 @@ use anyhow::{Context, Result};
 use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
 
+pub use console::check_console_blocks;
 pub use includes::check_includes;
 pub use serve::{ServeOptions, serve, serve_files};
 pub(crate) use sources::source_dir;
