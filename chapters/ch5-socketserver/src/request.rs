@@ -9,7 +9,8 @@
 
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::os::fd::{AsFd, OwnedFd};
+use std::ops::Deref;
+use std::os::fd::AsFd;
 use std::os::unix::net::{self, UnixDatagram, UnixStream};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,10 +20,10 @@ pub trait Request: Send + 'static {
     /// The client's address, for messages (Python's `client_address`).
     fn client_address(&self) -> String;
 
-    /// A second descriptor for the connection, so the server can stop it
+    /// A handle on the connection's socket, so the server can stop it
     /// reading when it shuts down (see [`crate::shutdown`]). `None` for a
     /// datagram: there is nothing to stop.
-    fn stop_handle(&self) -> io::Result<Option<OwnedFd>>;
+    fn stop_handle(&self) -> Option<StopHandle>;
 
     /// The part of `finish` that every handler of this kind needs: flush
     /// `wfile`, or send the reply datagram. Runs after the handler's own
@@ -41,50 +42,98 @@ pub struct StreamOptions {
     pub disable_nagle_algorithm: bool,
 }
 
+/// A handle on an open connection that the server keeps to stop it
+/// reading: the socket itself, shared, not a copy of its descriptor.
+pub type StopHandle = Arc<dyn AsFd + Send + Sync>;
+
 /// A connection: `TcpStream` or `UnixStream`.
-pub trait Connection: Read + Write + AsFd + Send + Sized + 'static {
-    /// A second handle on the same connection (a `dup` of the descriptor).
-    fn try_clone(&self) -> io::Result<Self>;
+///
+/// Both can be read and written through a shared reference (`&TcpStream`
+/// is `Read` and `Write`), which is what lets `rfile`, `wfile` and the
+/// server's list of open connections share one socket.
+pub trait Connection: AsFd + Send + Sync + 'static {
+    /// `read` through a shared reference.
+    fn read_shared(&self, buf: &mut [u8]) -> io::Result<usize>;
+    /// `write` through a shared reference.
+    fn write_shared(&self, buf: &[u8]) -> io::Result<usize>;
 }
 
 impl Connection for TcpStream {
-    fn try_clone(&self) -> io::Result<Self> {
-        TcpStream::try_clone(self)
+    fn read_shared(&self, buf: &mut [u8]) -> io::Result<usize> {
+        Read::read(&mut &*self, buf)
+    }
+    fn write_shared(&self, buf: &[u8]) -> io::Result<usize> {
+        Write::write(&mut &*self, buf)
     }
 }
 
 impl Connection for UnixStream {
-    fn try_clone(&self) -> io::Result<Self> {
-        UnixStream::try_clone(self)
+    fn read_shared(&self, buf: &mut [u8]) -> io::Result<usize> {
+        Read::read(&mut &*self, buf)
+    }
+    fn write_shared(&self, buf: &[u8]) -> io::Result<usize> {
+        Write::write(&mut &*self, buf)
     }
 }
+
+// ANCHOR: shared
+/// One connection, shared by `rfile`, `wfile` and the server: one
+/// descriptor, however many hold it, as Python's `makefile` shares its
+/// socket. It derefs to the socket, for its settings (`nodelay`, ...).
+#[derive(Debug)]
+pub struct Shared<S>(Arc<S>);
+
+impl<S> Deref for Shared<S> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        &self.0
+    }
+}
+
+impl<S: Connection> Read for Shared<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read_shared(buf)
+    }
+}
+
+impl<S: Connection> Write for Shared<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write_shared(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        // A socket has no buffer of its own to flush: `write` sent the bytes.
+        Ok(())
+    }
+}
+// ANCHOR_END: shared
 
 // ANCHOR: stream_request
 /// A connection, as `StreamRequestHandler` prepares it.
 ///
 /// `rfile` buffers what arrives, so a handler can read a line at a time
 /// without losing the bytes that came after the line; `wfile` gathers small
-/// writes until it is flushed. Both wrap their own handle on the one socket,
-/// and the socket closes when the last of them is dropped.
+/// writes until it is flushed. Both share the one socket (one descriptor),
+/// and it closes when the last holder lets go of it.
 #[derive(Debug)]
 pub struct StreamRequest<S: Connection> {
     /// Read from the client, buffered.
-    pub rfile: BufReader<S>,
+    pub rfile: BufReader<Shared<S>>,
     /// Write to the client, buffered: flushed by `complete`, or by the
     /// handler when it expects an answer back.
-    pub wfile: BufWriter<S>,
+    pub wfile: BufWriter<Shared<S>>,
     /// The client's address.
     pub client_address: String,
 }
 
 impl<S: Connection> StreamRequest<S> {
     /// Wraps an accepted connection.
-    pub fn new(stream: S, client_address: String) -> io::Result<Self> {
-        Ok(StreamRequest {
-            rfile: BufReader::new(stream.try_clone()?),
-            wfile: BufWriter::new(stream),
+    pub fn new(stream: S, client_address: String) -> Self {
+        let socket = Arc::new(stream);
+        StreamRequest {
+            rfile: BufReader::new(Shared(Arc::clone(&socket))),
+            wfile: BufWriter::new(Shared(socket)),
             client_address,
-        })
+        }
     }
 }
 
@@ -93,8 +142,9 @@ impl<S: Connection> Request for StreamRequest<S> {
         self.client_address.clone()
     }
 
-    fn stop_handle(&self) -> io::Result<Option<OwnedFd>> {
-        self.rfile.get_ref().as_fd().try_clone_to_owned().map(Some)
+    fn stop_handle(&self) -> Option<StopHandle> {
+        let socket: StopHandle = Arc::clone(&self.rfile.get_ref().0) as _;
+        Some(socket)
     }
 
     fn complete(&mut self) -> io::Result<()> {
@@ -174,8 +224,8 @@ impl<D: DatagramSocket> Request for DatagramRequest<D> {
         D::describe(&self.client_address)
     }
 
-    fn stop_handle(&self) -> io::Result<Option<OwnedFd>> {
-        Ok(None)
+    fn stop_handle(&self) -> Option<StopHandle> {
+        None
     }
 
     fn complete(&mut self) -> io::Result<()> {

@@ -192,14 +192,9 @@ where
         if !self.handler.verify_request(&request) {
             return; // dropped: a connection closes unanswered
         }
-        let ticket = match request.stop_handle() {
-            Ok(fd) => fd.map(|fd| self.shared.connections().register(fd)),
-            Err(e) => {
-                let client = request.client_address();
-                self.handler.handle_error(&client, &RequestError::Io(e));
-                return;
-            }
-        };
+        let ticket = request
+            .stop_handle()
+            .map(|socket| self.shared.connections().register(socket));
         let handler = Arc::clone(&self.handler);
         let client = request.client_address();
         let started = self

@@ -35,6 +35,8 @@ use std::thread::{self, ThreadId};
 
 use socket2::SockRef;
 
+use crate::request::StopHandle;
+
 /// Locks a mutex, also after a panic elsewhere poisoned it: every value
 /// guarded here stays consistent at each unlock.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -199,21 +201,30 @@ pub fn stop_on_signals(handle: &ShutdownHandle) -> io::Result<()> {
 // ANCHOR_END: signals
 
 // ANCHOR: connections
-/// The open connections, each by a second descriptor of its own, so that
-/// stopping one never touches a descriptor number that was closed and
-/// reused for something else.
-#[derive(Debug, Default)]
+/// The open connections, each held by a handle on its socket. Holding it
+/// keeps the descriptor open, so stopping a connection never touches a
+/// descriptor number that was closed and reused for something else; and
+/// sharing it costs no descriptor of its own.
+#[derive(Default)]
 pub struct Connections {
-    open: Mutex<(u64, HashMap<u64, OwnedFd>)>,
+    open: Mutex<(u64, HashMap<u64, StopHandle>)>,
+}
+
+impl std::fmt::Debug for Connections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connections")
+            .field("open", &self.len())
+            .finish()
+    }
 }
 
 impl Connections {
     /// Records a connection until the returned [`Ticket`] is dropped.
-    pub(crate) fn register(self: &Arc<Self>, fd: OwnedFd) -> Ticket {
+    pub(crate) fn register(self: &Arc<Self>, socket: StopHandle) -> Ticket {
         let mut open = lock(&self.open);
         open.0 += 1;
         let id = open.0;
-        open.1.insert(id, fd);
+        open.1.insert(id, socket);
         Ticket {
             id,
             connections: Arc::clone(self),
@@ -223,8 +234,8 @@ impl Connections {
     /// Stops every open connection reading: blocked reads return EOF once
     /// the bytes already received are read. Writing still works.
     pub fn stop_reading(&self) {
-        for fd in lock(&self.open).1.values() {
-            let _ = SockRef::from(fd).shutdown(Shutdown::Read);
+        for socket in lock(&self.open).1.values() {
+            let _ = SockRef::from(&socket.as_fd()).shutdown(Shutdown::Read);
         }
     }
 
@@ -239,8 +250,8 @@ impl Connections {
     }
 }
 
-/// A connection's place in [`Connections`]; dropping it closes the
-/// registry's descriptor and forgets the connection.
+/// A connection's place in [`Connections`]; dropping it forgets the
+/// connection (and closes it, if nothing else holds it any more).
 #[derive(Debug)]
 pub struct Ticket {
     id: u64,

@@ -150,7 +150,7 @@ impl Transport for TcpTransport {
                 stream.set_nodelay(self.stream_options.disable_nagle_algorithm)?;
                 stream.set_read_timeout(self.stream_options.timeout)?;
                 stream.set_write_timeout(self.stream_options.timeout)?;
-                Ok(Some(StreamRequest::new(stream, peer.to_string())?))
+                Ok(Some(StreamRequest::new(stream, peer.to_string())))
             }
             // Nobody waiting, or a client that gave up before we accepted.
             Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(None),
@@ -361,7 +361,7 @@ impl Transport for UnixStreamTransport {
                 let peer = peer
                     .as_pathname()
                     .map_or_else(|| "(unnamed)".to_string(), |p| p.display().to_string());
-                Ok(Some(StreamRequest::new(stream, peer)?))
+                Ok(Some(StreamRequest::new(stream, peer)))
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),

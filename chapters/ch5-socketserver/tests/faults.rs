@@ -94,6 +94,28 @@ fn connect_close_cycles_leak_nothing(model: &str, cycles: usize) {
     );
 }
 
+/// An open connection costs the threading server one descriptor: `rfile`,
+/// `wfile` and the list of connections to stop all share the socket, as
+/// Python's `makefile` does. (With a `dup` each it cost three, and 10,000
+/// clients hit a 20,000-descriptor limit.)
+#[test]
+fn an_open_connection_costs_the_threading_server_one_descriptor() {
+    let s = server(&["--model", "threading"]);
+    let pid = s.pid();
+    let fds = fd_count(pid);
+    let mut clients: Vec<TcpStream> = (0..20).map(|_| connect(&s)).collect();
+    for (i, c) in clients.iter_mut().enumerate() {
+        // Answered: the connection was accepted and its handler is running.
+        exchange(c, &format!("client {i}"), &format!("CLIENT {i}"));
+    }
+    assert_eq!(
+        fd_count(pid),
+        fds + clients.len(),
+        "descriptors with {} clients open (idle: {fds})",
+        clients.len()
+    );
+}
+
 #[test]
 fn ten_thousand_connect_close_cycles_leak_nothing_with_threads() {
     connect_close_cycles_leak_nothing("threading", 10_000);
