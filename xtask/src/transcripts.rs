@@ -33,7 +33,10 @@
 //! block = "echo-tcp-server"          # the default is ID-server
 //! port = 9999                        # the port shown; the default 40000
 //! wait_for = "closed after"          # its last line, before it is stopped
-//! stop = "kill"                      # or "interrupt" (SIGINT, then wait)
+//! stop = "kill"                      # or "interrupt" (SIGINT, then wait),
+//!                                    # "terminate" (SIGTERM, then wait), or
+//!                                    # "exit" (a command stops it: wait)
+//! exit_line = "$ echo $?\n{code}"    # shown after its output, once it exited
 //!
 //! [[transcript.run]]
 //! command = ["echo-client", "--port", "${port}"]
@@ -42,16 +45,31 @@
 //! exit_line = "[exit {code}]"       # shown after the output
 //! tail = 4                           # only the last lines (or head = N)
 //! cwd = "down"; env = { K = "v" }; timeout = 30
+//! until = "listening on"             # stop it (SIGKILL) after this line
+//! after_stop = true                  # run once the servers have stopped
 //! ```
 //!
-//! In commands, stdin and files: `${port}`, `${addr}` (the first server),
-//! `${port2}`, `${addr2}` (the second), `${dir}` (the run's own temporary
-//! folder, the working directory), `${root}` (the workspace). A command's
-//! first word is a binary of the `packages` if there is one, else a program
-//! from PATH. What the programs print is normalised in this order: the run's
-//! folder becomes `/tmp`, the workspace root `.`, each server's port the
-//! port it shows, every other loopback port `40001`, `40002`, ... in order
-//! of appearance (from `40000` in a run without servers), then the `replace` rules apply.
+//! A run's commands run in order while its servers run; then the servers
+//! are stopped (each awaited, its `exit_line` shown), then the commands with
+//! `after_stop` run, to show what a stopped server leaves behind. `until`
+//! shows a command that does not end by itself, such as a server started
+//! again on the path of one that a command killed: its output up to and
+//! including the first line that contains the text.
+//!
+//! In commands, stdin and files: `${port}`, `${addr}`, `${pid}` (the first
+//! server's port, address, process id), `${port2}`, `${addr2}`, `${pid2}`
+//! (the second's), `${dir}` (the run's own temporary folder, the working
+//! directory), `${root}` (the workspace). A command's first word is a binary
+//! of the `packages` if there is one, else a program from PATH; the binaries
+//! are first on the PATH the programs get, so that `sh -c "python3 ... |
+//! echo-client"` finds them too. `RUST_BACKTRACE` is unset, as on a reader's
+//! terminal (an `env` field may set it).
+//!
+//! What the programs print is normalised in this order: the run's folder
+//! becomes `/tmp`, the workspace root `.`, each server's port the port it
+//! shows, every other loopback port `40001`, `40002`, ... in order of
+//! appearance (from `40000` in a run without servers), then the `replace`
+//! rules apply.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -132,8 +150,9 @@ pub struct ServerSpec {
     pub port: Option<u16>,
     /// Text of the last line it prints, awaited before it is stopped.
     pub wait_for: Option<String>,
-    /// How it is stopped: `kill` (the default) or `interrupt` (SIGINT, then
-    /// its exit is awaited and shown as `exit_line`).
+    /// How it is stopped: `kill` (the default), `interrupt` (SIGINT) or
+    /// `terminate` (SIGTERM), then its exit is awaited; or `exit`: a command
+    /// of the run stopped it (`kill -INT ${pid}`), its exit is awaited.
     #[serde(default)]
     pub stop: Stop,
     /// Shown after its output, once it exited: `{code}` is its exit code.
@@ -154,6 +173,10 @@ pub enum Stop {
     Kill,
     /// SIGINT, as Ctrl-C sends it; what it prints then is shown.
     Interrupt,
+    /// SIGTERM, as `kill PID` sends it; what it prints then is shown.
+    Terminate,
+    /// Nothing is sent: a command of the run made it exit, or will.
+    Exit,
 }
 
 /// A command of a run.
@@ -181,6 +204,12 @@ pub struct RunSpec {
     pub env: BTreeMap<String, String>,
     /// Seconds it may take; 60 by default.
     pub timeout: Option<u64>,
+    /// Stop it (SIGKILL) once it printed a line containing this text; its
+    /// output up to that line is shown. For a command that does not end.
+    pub until: Option<String>,
+    /// Run it after the servers have been stopped, not while they run.
+    #[serde(default)]
+    pub after_stop: bool,
 }
 
 /// Where the programs are and where the book is.
@@ -360,6 +389,7 @@ pub fn run(spec: &Spec, programs: &Programs) -> Result<Blocks> {
         dir: dir_path.display().to_string(),
         root: programs.root.display().to_string(),
         servers: Vec::new(),
+        pids: Vec::new(),
     };
     for (name, text) in &spec.files {
         let path = dir_path.join(name);
@@ -376,15 +406,20 @@ pub fn run(spec: &Spec, programs: &Programs) -> Result<Blocks> {
         let running = RunningServer::start(server, &vars, programs, &dir_path)
             .with_context(|| format!("server {}", index + 1))?;
         vars.servers.push(running.address.clone());
+        vars.pids.push(running.child.id());
         servers.push(running);
     }
-    for run_spec in &spec.runs {
-        let text = run_command(run_spec, &vars, programs, &dir_path)?;
-        if let Some(shown) = &run_spec.shown {
-            let block = run_spec.block.clone().unwrap_or_else(|| spec.id.clone());
-            raw.push((block, format!("$ {shown}\n{text}")));
+    let run_all = |after_stop: bool, raw: &mut Vec<(String, String)>| -> Result<()> {
+        for run_spec in spec.runs.iter().filter(|r| r.after_stop == after_stop) {
+            let text = run_command(run_spec, &vars, programs, &dir_path)?;
+            if let Some(shown) = &run_spec.shown {
+                let block = run_spec.block.clone().unwrap_or_else(|| spec.id.clone());
+                raw.push((block, format!("$ {shown}\n{text}")));
+            }
         }
-    }
+        Ok(())
+    };
+    run_all(false, &mut raw)?;
     // Servers are shown before the commands that talked to them.
     let mut server_blocks = Vec::new();
     for (server, running) in spec.servers.iter().zip(servers) {
@@ -397,6 +432,7 @@ pub fn run(spec: &Spec, programs: &Programs) -> Result<Blocks> {
             server_blocks.push((block, format!("$ {shown}\n{text}")));
         }
     }
+    run_all(true, &mut raw)?;
     server_blocks.extend(raw);
 
     let mut normaliser = Normaliser::new(spec, &vars)?;
@@ -416,11 +452,13 @@ struct Vars {
     root: String,
     /// Each server's address as it printed it.
     servers: Vec<String>,
+    /// Each server's process id.
+    pids: Vec<u32>,
 }
 
 impl Vars {
-    /// `text` with `${port}`, `${addr}`, `${portN}`, `${addrN}`, `${dir}`,
-    /// `${root}` replaced.
+    /// `text` with `${port}`, `${addr}`, `${pid}`, `${portN}`, `${addrN}`,
+    /// `${pidN}`, `${dir}`, `${root}` replaced.
     fn expand(&self, text: &str) -> String {
         let mut out = text
             .replace("${dir}", &self.dir)
@@ -438,6 +476,9 @@ impl Vars {
             out = out
                 .replace(&format!("${{port{suffix}}}"), &port)
                 .replace(&format!("${{addr{suffix}}}"), addr);
+            if let Some(pid) = self.pids.get(index) {
+                out = out.replace(&format!("${{pid{suffix}}}"), &pid.to_string());
+            }
         }
         out
     }
@@ -464,6 +505,15 @@ fn command_for(
         Some(cwd) => dir.join(vars.expand(cwd)),
         None => dir.to_path_buf(),
     });
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(
+        std::iter::once(programs.bin_dir.clone()).chain(std::env::split_paths(&path)),
+    )
+    .context("a PATH that cannot be joined")?;
+    command.env("PATH", path);
+    // A panic prints what it prints on a reader's terminal, not a backtrace.
+    command.env_remove("RUST_BACKTRACE");
+    command.env_remove("RUST_LIB_BACKTRACE");
     for (key, value) in env {
         command.env(key, vars.expand(value));
     }
@@ -509,7 +559,13 @@ fn run_command(spec: &RunSpec, vars: &Vars, programs: &Programs, dir: &Path) -> 
         let _ = stdin.write_all(input.as_bytes());
     });
     let timeout = Duration::from_secs(spec.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS));
-    let output = read_to_end_within(reader, timeout);
+    let output = match &spec.until {
+        Some(until) => read_until_within(reader, until, timeout).inspect(|_| {
+            // It printed what was awaited; it would run on.
+            let _ = child.kill();
+        }),
+        None => read_to_end_within(reader, timeout),
+    };
     let output = match output {
         Ok(output) => output,
         Err(err) => {
@@ -563,6 +619,46 @@ fn read_to_end_within(reader: impl Read + Send + 'static, timeout: Duration) -> 
         Ok(Ok(bytes)) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
         Ok(Err(err)) => Err(anyhow!(err).context("cannot read its output")),
         Err(_) => bail!("still printing after {} s", timeout.as_secs()),
+    }
+}
+
+/// Reads `reader` line by line on a thread until a line contains `until`,
+/// waiting at most `timeout`; returns the lines up to and including it.
+fn read_until_within(
+    reader: impl Read + Send + 'static,
+    until: &str,
+    timeout: Duration,
+) -> Result<String> {
+    let (send, lines) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(reader).lines() {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + timeout;
+    let mut text = String::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                let found = line.contains(until);
+                text.push_str(&line);
+                text.push('\n');
+                if found {
+                    return Ok(text);
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                bail!("it ended without printing {until:?}; it printed:\n{text}")
+            }
+            Err(RecvTimeoutError::Timeout) => bail!(
+                "it printed no {until:?} within {} s; it printed:\n{text}",
+                timeout.as_secs()
+            ),
+        }
     }
 }
 
@@ -674,15 +770,19 @@ impl RunningServer {
                 }
             }
         }
-        match spec.stop {
+        let signal = match spec.stop {
             Stop::Kill => {
                 let _ = self.child.kill();
+                None
             }
-            Stop::Interrupt => {
-                let pid = libc::pid_t::try_from(self.child.id()).context("a pid out of range")?;
-                // SAFETY: kill(2) with a pid we spawned and have not reaped.
-                unsafe { libc::kill(pid, libc::SIGINT) };
-            }
+            Stop::Interrupt => Some(libc::SIGINT),
+            Stop::Terminate => Some(libc::SIGTERM),
+            Stop::Exit => None,
+        };
+        if let Some(signal) = signal {
+            let pid = libc::pid_t::try_from(self.child.id()).context("a pid out of range")?;
+            // SAFETY: kill(2) with a pid we spawned and have not reaped.
+            unsafe { libc::kill(pid, signal) };
         }
         let status = wait_within(&mut self.child, SERVER_WAIT)?;
         // The rest of its output, now that it has exited.
@@ -701,6 +801,15 @@ impl RunningServer {
             let _ = writeln!(text, "{}", exit_line.replace("{code}", &code(status)));
         }
         Ok(text)
+    }
+}
+
+impl Drop for RunningServer {
+    /// A run that failed half-way leaves no server behind. (After `finish`
+    /// the child is reaped: `kill` then sends nothing.)
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -886,6 +995,106 @@ command = ["true"]
         let err = run(&spec, &programs()).unwrap_err();
         assert!(format!("{err:#}").contains("still printing"), "{err:#}");
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn commands_signal_servers_by_pid_and_run_after_they_stopped() {
+        // The spec puts the `after_stop` command first: it still runs last.
+        let spec = spec(
+            r#"
+[[transcript]]
+id = "t"
+
+[[transcript.server]]
+command = ["sh", "-c", "echo listening on nowhere; exec sleep 30"]
+shown = "server one"
+stop = "exit"
+exit_line = "$ echo $?\n{code}"
+
+[[transcript.server]]
+command = ["sh", "-c", "echo listening on elsewhere; exec sleep 30"]
+shown = "server two"
+block = "two"
+stop = "terminate"
+exit_line = "[exit {code}]"
+
+[[transcript.run]]
+command = ["sh", "-c", "kill -0 ${pid} 2>/dev/null && echo alive || echo gone"]
+shown = "is it there?"
+after_stop = true
+
+[[transcript.run]]
+command = ["sh", "-c", "kill -0 ${pid} && kill -0 ${pid2} && echo both alive"]
+shown = "are they there?"
+
+[[transcript.run]]
+command = ["kill", "-INT", "${pid}"]
+shown = "kill -INT $(pgrep -n server)"
+"#,
+        );
+        let started = Instant::now();
+        let blocks = run(&spec, &programs()).unwrap();
+        assert_eq!(
+            blocks["t-server"],
+            "$ server one\nlistening on nowhere\n$ echo $?\n130\n"
+        );
+        assert_eq!(
+            blocks["two"],
+            "$ server two\nlistening on elsewhere\n[exit 143]\n"
+        );
+        assert_eq!(
+            blocks["t"],
+            "$ are they there?\nboth alive\n$ kill -INT $(pgrep -n server)\n$ is it there?\ngone\n"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_command_that_does_not_end_is_shown_until_a_line() {
+        let spec = spec(
+            r#"
+[[transcript]]
+id = "t"
+[[transcript.run]]
+command = ["sh", "-c", "echo one; echo listening on here; echo later; exec sleep 30"]
+shown = "forever"
+until = "listening on"
+[[transcript.run]]
+command = ["sh", "-c", "echo done; exec sleep 30"]
+until = "never printed"
+timeout = 1
+"#,
+        );
+        let started = Instant::now();
+        let err = run(&spec, &programs()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("no \"never printed\""),
+            "{err:#}"
+        );
+        let mut spec = spec;
+        spec.runs.pop();
+        let blocks = run(&spec, &programs()).unwrap();
+        assert_eq!(blocks["t"], "$ forever\none\nlistening on here\n");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn commands_find_the_binaries_first_on_path_and_no_backtrace_setting() {
+        let spec = spec(
+            r#"
+[[transcript]]
+id = "t"
+[[transcript.run]]
+command = ["sh", "-c", "case $PATH in /nonexistent:*) echo first;; esac; echo ${RUST_BACKTRACE:-unset}"]
+shown = "env"
+[[transcript.run]]
+command = ["sh", "-c", "echo $RUST_BACKTRACE"]
+env = { RUST_BACKTRACE = "1" }
+shown = "env again"
+"#,
+        );
+        let blocks = run(&spec, &programs()).unwrap();
+        assert_eq!(blocks["t"], "$ env\nfirst\nunset\n$ env again\n1\n");
     }
 
     #[test]
