@@ -4,9 +4,26 @@
 //!   can never drift apart;
 //! - every checker passes the reference solution and fails the untouched
 //!   starter: a checker that cannot fail is a defect;
-//! - every exercise has a checker, and every checker an exercise.
+//! - every exercise has a checker, and every checker an exercise;
+//! - the checker's output the book shows (`book/chN/transcripts/exercise-*.txt`)
+//!   is what the checker prints: the untouched starter's verdict of every
+//!   exercise, and the runs on other programs each `exercises.toml` lists.
 
-use checker::{catalog, checkers, proof, root};
+use std::sync::OnceLock;
+
+use checker::proof::Proof;
+use checker::{catalog, checkers, proof, root, transcript};
+
+/// Every exercise's proof, made once (it builds and runs every starter and
+/// every solution) and shared by the tests that need it.
+fn proofs() -> &'static [Proof] {
+    static PROOFS: OnceLock<Vec<Proof>> = OnceLock::new();
+    PROOFS.get_or_init(|| {
+        let root = root();
+        let exercises = catalog::load(&root).unwrap();
+        proof::prove(&root, &exercises, &checkers()).unwrap()
+    })
+}
 
 #[test]
 fn every_chapter_has_at_least_two_exercises() {
@@ -57,11 +74,10 @@ fn every_committed_starter_matches_its_solution() {
 
 #[test]
 fn every_checker_passes_its_solution_and_fails_its_starter() {
-    let root = root();
-    let exercises = catalog::load(&root).unwrap();
-    let proofs = proof::prove(&root, &exercises, &checkers()).unwrap();
+    let exercises = catalog::load(&root()).unwrap();
+    let proofs = proofs();
     assert_eq!(proofs.len(), exercises.len());
-    for p in &proofs {
+    for p in proofs {
         // The starter must fail for the right reason: it runs, and stops at
         // its todo!(), which the checker reports as "not done yet".
         if let Some(failure) = &p.on_starter.failure {
@@ -73,5 +89,23 @@ fn every_checker_passes_its_solution_and_fails_its_starter() {
             );
         }
     }
-    proof::require_all_hold(&proofs).unwrap();
+    proof::require_all_hold(proofs).unwrap();
+}
+
+#[test]
+fn the_book_shows_what_the_checker_prints() {
+    let root = root();
+    let exercises = catalog::load(&root).unwrap();
+    let blocks = transcript::blocks(&root, &exercises, proofs(), &checkers()).unwrap();
+    assert!(
+        blocks.len() >= exercises.len(),
+        "a block for every exercise's starter"
+    );
+    let problems = transcript::mismatches(&root, &exercises, &blocks).unwrap();
+    assert!(
+        problems.is_empty(),
+        "the book does not show what the checker prints \
+         (`cargo exercise verify --bless` rewrites the transcripts):\n{}",
+        problems.join("\n")
+    );
 }

@@ -7,6 +7,18 @@
 //! solution = "udp_echo.rs"       # the reference solution, in this folder
 //! args = ["--port", "{port}"]    # how the checker starts the program
 //! hint = """..."""
+//!
+//! # What varies from one run of the checker to the next, for the book's
+//! # transcripts of it: [regex, replacement] (see `crate::transcript`).
+//! transcript_replace = [["took \\d+ ms", "took 5 ms"]]
+//!
+//! # Runs of the checker on other programs that the book shows, each in
+//! # book/chN/transcripts/BLOCK.txt (the untouched starter's verdict is
+//! # always in book/chN/transcripts/exercise-NAME.txt).
+//! [[exercise.shown]]
+//! block = "exercise-ch1-udp-echo-python"
+//! cmd = "python3 chapters/ch1-families/exercises/python/udp_echo_1024.py --port {port}"
+//! requires = ["python3"]          # where one is missing, the run is SKIPPED
 //! ```
 //!
 //! Like rustlings' `info.toml`, the file is the one place a teacher edits to
@@ -38,9 +50,32 @@ pub struct Exercise {
     pub args: Vec<String>,
     /// Shown by `cargo exercise hint NAME`.
     pub hint: String,
+    /// `[regex, replacement]` pairs applied to the book's transcripts of
+    /// this exercise's checker, after the usual normalisation: for what
+    /// varies from run to run (see [`crate::transcript`]).
+    #[serde(default)]
+    pub transcript_replace: Vec<[String; 2]>,
+    /// Runs of the checker on other programs that the book shows.
+    #[serde(default)]
+    pub shown: Vec<Shown>,
     /// The chapter crate's folder, filled in when the file is read.
     #[serde(skip)]
     pub chapter_dir: PathBuf,
+}
+
+/// A run of `cargo exercise check NAME --cmd CMD` that the book shows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shown {
+    /// Its block, `book/chN/transcripts/BLOCK.txt`; the name starts with
+    /// `exercise-`.
+    pub block: String,
+    /// The command line given to `--cmd`, run from the top of the repository.
+    pub cmd: String,
+    /// Programs it needs from PATH (`python3`); where one is missing, the
+    /// run is skipped, and says so.
+    #[serde(default)]
+    pub requires: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

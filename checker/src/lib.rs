@@ -6,6 +6,8 @@
 //! - [`verdict`]: running a checker against a program and reporting it.
 //! - [`proof`]: what CI proves for every exercise: the checker passes on the
 //!   reference solution and fails on the untouched starter.
+//! - [`transcript`]: the checker's output the book shows, made by the
+//!   checker, compared with the committed files and rewritten on demand.
 //!
 //! The command is `cargo exercise` (see `src/bin/exercise.rs`).
 
@@ -17,6 +19,7 @@ pub mod catalog;
 pub mod proof;
 pub mod starter;
 pub mod student;
+pub mod transcript;
 pub mod verdict;
 
 /// The top of the book's repository.

@@ -1,7 +1,10 @@
 //! Running one exercise's checker against one program, and saying how it went.
 
+use std::borrow::Borrow;
 use std::fmt::Write as _;
+use std::io;
 
+use anyhow::{Result, bail};
 use book_support::check::{Checker, Failure, Program, Session};
 
 use crate::catalog::Exercise;
@@ -50,6 +53,39 @@ impl Verdict {
         }
         out
     }
+}
+
+/// Writes what `cargo exercise check` prints for `verdicts`: each report as
+/// soon as its verdict is ready, then the progress line. Returns how many
+/// passed and how many there were.
+///
+/// The command prints through this function, and so do the book's
+/// transcripts of it (see [`crate::transcript`]): the two cannot differ.
+pub fn write_check<V: Borrow<Verdict>>(
+    out: &mut impl io::Write,
+    verdicts: impl IntoIterator<Item = V>,
+) -> io::Result<(usize, usize)> {
+    let (mut passes, mut total) = (0, 0);
+    for verdict in verdicts {
+        let verdict = verdict.borrow();
+        out.write_all(verdict.report().as_bytes())?;
+        out.flush()?;
+        total += 1;
+        if verdict.is_pass() {
+            passes += 1;
+        }
+    }
+    writeln!(out, "\nprogress: {passes} of {total} exercises pass")?;
+    Ok((passes, total))
+}
+
+/// The program that `cargo exercise check NAME --cmd CMD` judges: `cmd`
+/// split into words the way a shell would.
+pub fn program_from_cmd(cmd: &str) -> Result<Program> {
+    let Some(words) = shlex::split(cmd) else {
+        bail!("cannot split the command line {cmd:?} (an unclosed quote?)");
+    };
+    Ok(Program::new(words))
 }
 
 /// Runs `exercise`'s checker against `program`.

@@ -106,3 +106,54 @@ fn an_unclosed_quote_in_the_command_is_an_error() {
             "error: cannot split the command line",
         ));
 }
+
+/// The runs of the checker the book shows (`[[exercise.shown]]`), made by
+/// the command itself as a reader runs it, from the top of the repository:
+/// what it prints, normalised, is the committed transcript.
+#[test]
+fn the_shown_runs_print_what_the_book_shows() {
+    let root = checker::root();
+    let exercises = checker::catalog::load(&root).unwrap();
+    let mut compared = 0;
+    for listed in &exercises {
+        let dir = checker::transcript::book_dir(&root, listed).unwrap();
+        for shown in &listed.shown {
+            if !shown
+                .requires
+                .iter()
+                .all(|p| book_support::tools::available(p))
+            {
+                continue;
+            }
+            let output = exercise()
+                .current_dir(&root)
+                .args(["check", &listed.name, "--cmd", &shown.cmd])
+                .output()
+                .unwrap();
+            let printed = format!(
+                "$ {}\n{}",
+                checker::transcript::cmd_command(&listed.name, &shown.cmd),
+                String::from_utf8_lossy(&output.stdout)
+            );
+            let printed =
+                checker::transcript::normalise(&printed, &root, &listed.transcript_replace)
+                    .unwrap();
+            let file = dir.join("transcripts").join(format!("{}.txt", shown.block));
+            let committed = std::fs::read_to_string(&file).unwrap_or_default();
+            assert!(
+                committed == printed,
+                "{} is not what `cargo exercise check` prints \
+                 (`cargo exercise verify --bless` rewrites it):\n{}",
+                file.display(),
+                checker::transcript::diff(&committed, &printed)
+            );
+            compared += 1;
+        }
+    }
+    if python3_available() {
+        assert!(
+            compared > 0,
+            "the book shows at least one run on another program"
+        );
+    }
+}

@@ -7,8 +7,15 @@
 //! cargo exercise check NAME --cmd "python3 my_echo.py --port {port}"
 //! cargo exercise hint NAME            a hint
 //! cargo exercise sync [--check]       (authors) make the starters from the solutions
-//! cargo exercise verify               (CI) every checker passes its solution and fails its starter
+//! cargo exercise verify [--bless]     (CI) every checker passes its solution and fails its
+//!                                     starter, and the book shows what it prints
 //! ```
+//!
+//! `verify` also renders every `cargo exercise check` run the book shows
+//! (the untouched starter's verdict of every exercise, and the runs its
+//! chapter's `exercises.toml` lists under `[[exercise.shown]]`) and compares
+//! them with the committed `book/chN/transcripts/exercise-*.txt`; `--bless`
+//! rewrites those files instead (see `checker::transcript`).
 
 use std::process::ExitCode;
 
@@ -16,8 +23,8 @@ use anyhow::{Result, bail};
 use book_support::check::Program;
 use checker::catalog::{self, Exercise};
 use checker::student::StudentCrate;
-use checker::verdict::{Verdict, judge, program_for};
-use checker::{checkers, proof, root};
+use checker::verdict::{Verdict, judge, program_for, program_from_cmd, write_check};
+use checker::{checkers, proof, root, transcript};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -59,8 +66,14 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
-    /// Prove every checker: it passes the solution and fails the starter.
-    Verify,
+    /// Prove every checker: it passes the solution and fails the starter;
+    /// and check that the book shows what the checker prints.
+    Verify {
+        /// Rewrite the book's transcripts of the checker
+        /// (`book/chN/transcripts/exercise-*.txt`) instead of comparing them.
+        #[arg(long)]
+        bless: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -118,8 +131,9 @@ fn dispatch(command: Cmd) -> Result<bool> {
             }
             Ok(false)
         }
-        Cmd::Verify => {
-            let proofs = proof::prove(&root, &exercises, &checkers())?;
+        Cmd::Verify { bless } => {
+            let checkers = checkers();
+            let proofs = proof::prove(&root, &exercises, &checkers)?;
             for p in &proofs {
                 let word = if p.holds() { "ok  " } else { "FAIL" };
                 println!(
@@ -129,7 +143,27 @@ fn dispatch(command: Cmd) -> Result<bool> {
                     pass_word(&p.on_starter)
                 );
             }
+            let blocks = transcript::blocks(&root, &exercises, &proofs, &checkers)?;
+            if bless {
+                for path in transcript::bless(&root, &exercises, &blocks)? {
+                    println!("wrote {}", relative(&root, &path));
+                }
+            }
             proof::require_all_hold(&proofs)?;
+            if !bless {
+                let problems = transcript::mismatches(&root, &exercises, &blocks)?;
+                if !problems.is_empty() {
+                    bail!(
+                        "the book does not show what the checker prints \
+                         (`cargo exercise verify --bless` rewrites it):\n{}",
+                        problems.join("\n")
+                    );
+                }
+                println!(
+                    "the book's {} transcripts of the checker match",
+                    blocks.len()
+                );
+            }
             Ok(false)
         }
     }
@@ -172,10 +206,7 @@ fn check(
     let checkers = checkers();
 
     let programs: Vec<Program> = if let Some(cmd) = cmd {
-        let Some(words) = shlex::split(&cmd) else {
-            bail!("cannot split the command line {cmd:?} (an unclosed quote?)");
-        };
-        vec![Program::new(words)]
+        vec![program_from_cmd(&cmd)?]
     } else if solution {
         let names: Vec<&str> = chosen.iter().map(|e| e.name.as_str()).collect();
         build_solutions(root, &names)?;
@@ -194,16 +225,13 @@ fn check(
             .collect()
     };
 
-    let mut passes = 0;
-    for (exercise, program) in chosen.iter().zip(programs) {
-        let verdict = judge(exercise, &checkers, program);
-        print!("{}", verdict.report());
-        if verdict.is_pass() {
-            passes += 1;
-        }
-    }
-    println!("\nprogress: {passes} of {} exercises pass", chosen.len());
-    Ok(passes < chosen.len())
+    // Each verdict is printed as soon as it is ready.
+    let verdicts = chosen
+        .iter()
+        .zip(programs)
+        .map(|(exercise, program)| judge(exercise, &checkers, program));
+    let (passes, total) = write_check(&mut std::io::stdout().lock(), verdicts)?;
+    Ok(passes < total)
 }
 
 /// Builds the reference solutions with the book's own workspace.
