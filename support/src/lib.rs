@@ -17,6 +17,7 @@
 pub mod check;
 pub mod cli;
 pub mod observe;
+pub mod plot;
 pub mod process;
 pub mod tools;
 

@@ -8,6 +8,7 @@
 //! `cargo xtask transcripts` regenerates the console output the book shows
 //! (see [`transcripts`]).
 
+pub mod bench;
 pub mod book;
 pub mod browser;
 mod problem;

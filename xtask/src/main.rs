@@ -23,6 +23,10 @@ enum Command {
     /// Run the programs of every `book/chN/transcripts.toml` and rewrite the
     /// console output the book shows (`book/chN/transcripts/*.txt`).
     Transcripts(TranscriptsArgs),
+    /// Run the book's benchmarks (release build, the book's arguments) and
+    /// write their console output, results.csv and plots to
+    /// book/chN/bench/, and the machine to book/appendix/machine.txt.
+    Bench(BenchArgs),
     /// Build the book and check it in headless Chromium (chromedriver):
     /// every page, link, diagram and listing, search, themes; screenshots go
     /// to target/screenshots/.
@@ -36,6 +40,15 @@ struct TranscriptsArgs {
     #[arg(long)]
     check: bool,
     /// Only the chapter folders named (`ch1`, `ch3`, ...); all by default.
+    chapters: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// Tiny sizes from a debug build, into target/bench-quick/ (never book/).
+    #[arg(long)]
+    quick: bool,
+    /// Only the chapters named (`ch2`, `ch3`, ...); all by default.
     chapters: Vec<String>,
 }
 
@@ -77,6 +90,9 @@ fn main() -> ExitCode {
             None => serve_book(&args.serve),
         },
         Command::Transcripts(args) => transcripts(&args),
+        Command::Bench(args) => {
+            xtask::bench::run(xtask::workspace_root(), &args.chapters, args.quick)
+        }
         Command::Browser => browser(),
     })
 }

@@ -1,5 +1,6 @@
 //! What the benchmark reads from outside a server (its memory, in /proc),
-//! what it records, and how it draws it.
+//! what it records (`results.csv`), and how it draws it (with the book's
+//! one plotting module, `book_support::plot`).
 
 use std::fs;
 use std::path::Path;
@@ -9,7 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use plotters::prelude::*;
+use book_support::plot::{Corner, Line, LineChart, Table, line_chart};
 
 /// The children of process `pid` (from each `/proc/N/stat`).
 pub fn children(pid: u32) -> Vec<u32> {
@@ -120,123 +121,130 @@ pub struct Row {
     pub idle_kib: f64,
 }
 
-impl Row {
-    /// The CSV header.
-    pub const HEADER: &'static str = "model,clients,rate,p50_us,p99_us,errors,peak_kib,idle_kib";
+/// The columns of `results.csv`, each with its unit.
+pub const COLUMNS: [&str; 8] = [
+    "model",
+    "clients",
+    "round_trips_per_s",
+    "p50_us",
+    "p99_us",
+    "errors",
+    "peak_kib",
+    "idle_kib_per_connection",
+];
 
-    /// One CSV line.
-    pub fn to_csv(&self) -> String {
-        format!(
-            "{},{},{:.0},{:.0},{:.0},{},{},{:.1}",
-            self.model,
-            self.clients,
-            self.rate,
-            self.p50_us,
-            self.p99_us,
-            self.errors,
-            self.peak_kib,
-            self.idle_kib
-        )
+impl Row {
+    /// The rows as the table `results.csv` holds.
+    pub fn table(rows: &[Row]) -> Table {
+        let mut table = Table::new(&COLUMNS);
+        for r in rows {
+            table.push(vec![
+                r.model.clone(),
+                r.clients.to_string(),
+                format!("{:.0}", r.rate),
+                format!("{:.0}", r.p50_us),
+                format!("{:.0}", r.p99_us),
+                r.errors.to_string(),
+                r.peak_kib.to_string(),
+                format!("{:.1}", r.idle_kib),
+            ]);
+        }
+        table
     }
 
-    /// Parses one CSV line.
-    pub fn from_csv(line: &str) -> Option<Row> {
-        let f: Vec<&str> = line.split(',').collect();
-        Some(Row {
-            model: f.first()?.to_string(),
-            clients: f.get(1)?.parse().ok()?,
-            rate: f.get(2)?.parse().ok()?,
-            p50_us: f.get(3)?.parse().ok()?,
-            p99_us: f.get(4)?.parse().ok()?,
-            errors: f.get(5)?.parse().ok()?,
-            peak_kib: f.get(6)?.parse().ok()?,
-            idle_kib: f.get(7)?.parse().ok()?,
-        })
+    /// The rows of a table that [`Row::table`] made.
+    pub fn from_table(table: &Table) -> Result<Vec<Row>> {
+        let number = |name: &str| -> Result<Vec<f64>> {
+            table
+                .numbers(name)?
+                .into_iter()
+                .map(|v| v.with_context(|| format!("a row without {name}")))
+                .collect()
+        };
+        let models = table.texts("model")?;
+        let clients = number("clients")?;
+        let rate = number("round_trips_per_s")?;
+        let p50 = number("p50_us")?;
+        let p99 = number("p99_us")?;
+        let errors = number("errors")?;
+        let peak = number("peak_kib")?;
+        let idle = number("idle_kib_per_connection")?;
+        Ok((0..models.len())
+            .map(|i| Row {
+                model: models[i].to_string(),
+                clients: clients[i] as usize,
+                rate: rate[i],
+                p50_us: p50[i],
+                p99_us: p99[i],
+                errors: errors[i] as usize,
+                peak_kib: peak[i] as u64,
+                idle_kib: idle[i],
+            })
+            .collect())
     }
 }
 
 /// Reads the rows a benchmark wrote.
 pub fn read_csv(path: &Path) -> Result<Vec<Row>> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(text.lines().skip(1).filter_map(Row::from_csv).collect())
+    Row::from_table(&Table::read(path)?).with_context(|| format!("in {}", path.display()))
 }
 
-const COLORS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
+/// The plots the benchmark draws, file name and title.
+pub const PLOTS: [(&str, &str); 3] = [
+    ("rate.svg", "Round trips per second by concurrency model"),
+    (
+        "latency.svg",
+        "p99 latency of one round trip by concurrency model",
+    ),
+    (
+        "memory.svg",
+        "Server memory (PSS) under load by concurrency model",
+    ),
 ];
 
 // ANCHOR: plot
-/// Draws one value of every model against the number of clients (both
-/// axes logarithmic) into an SVG file. A level where clients failed is
-/// left out of its model's line: its rate is not comparable.
-pub fn plot(
-    rows: &[Row],
-    path: &Path,
-    (title, y_label): (&str, &str),
-    legend: SeriesLabelPosition,
-    value: fn(&Row) -> f64,
-) -> Result<()> {
+/// Draws every model's round trips per second, p99 latency and memory
+/// against the number of connections, one line per model (both axes
+/// logarithmic), into `out`. A level where clients failed is left out of
+/// its model's line: its numbers are not comparable.
+pub fn draw(rows: &[Row], out: &Path) -> Result<()> {
     let mut models: Vec<&str> = Vec::new();
     for r in rows {
         if !models.contains(&r.model.as_str()) {
             models.push(&r.model);
         }
     }
-    let shown = |r: &&Row| r.errors == 0 && value(r) > 0.0;
-    let ys: Vec<f64> = rows.iter().filter(shown).map(value).collect();
-    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min).max(1e-3) / 2.0;
-    let hi = ys.iter().copied().fold(0.0, f64::max) * 2.0;
-    let root = SVGBackend::new(path, (720, 440)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(
-            (8f64..12_500f64).log_scale(),
-            (lo..hi.max(lo * 10.0)).log_scale(),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc("concurrent connections")
-        .y_desc(y_label)
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .draw()?;
-    for (i, model) in models.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        let points: Vec<(f64, f64)> = rows
+    type Value = fn(&Row) -> f64;
+    let values: [(Value, &str, Corner); 3] = [
+        (|r| r.rate, "round trips per second", Corner::LowerLeft),
+        (|r| r.p99_us, "p99 latency (µs)", Corner::UpperLeft),
+        (
+            |r| r.peak_kib as f64,
+            "peak memory (KiB)",
+            Corner::UpperLeft,
+        ),
+    ];
+    for ((file, title), (value, y_label, legend)) in PLOTS.into_iter().zip(values) {
+        let lines = models
             .iter()
-            .filter(|r| r.model == *model)
-            .filter(shown)
-            .map(|r| (r.clients as f64, value(r)))
+            .map(|model| Line {
+                name: model.to_string(),
+                points: rows
+                    .iter()
+                    .filter(|r| r.model == *model && r.errors == 0)
+                    .map(|r| (r.clients as f64, value(r)))
+                    .collect(),
+            })
             .collect();
-        chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
-            .label(*model)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
-        chart.draw_series(
-            points
-                .into_iter()
-                .map(|p| Circle::new(p, 3, color.filled())),
-        )?;
+        let chart = LineChart {
+            title: title.into(),
+            x_label: "concurrent connections".into(),
+            y_label: y_label.into(),
+            lines,
+            legend,
+        };
+        line_chart(&out.join(file), &chart)?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .position(legend)
-        .draw()?;
-    root.present()?;
     Ok(())
 }
 // ANCHOR_END: plot

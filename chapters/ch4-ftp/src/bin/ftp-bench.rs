@@ -10,6 +10,9 @@
 //! method and the sender's CPU time, and whole downloads with the real
 //! `ftp-server` and `ftp-client` (framed and article protocols) and with
 //! the article's Python programs, with the peak memory of each process.
+//! With `--out DIR` it also writes `results.csv` (one row per measurement)
+//! and the plots `downloads.svg` (MB/s of each download against md5 alone)
+//! and `memory.svg` (the peak memory of each end) there.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,6 +24,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use book_support::cli::run;
+use book_support::plot::{BarChart, Baseline, Corner, Series, Table, bar_chart};
 use ch4_ftp::send::{SendMethod, send_file_range};
 use clap::Parser;
 use md5::{Digest, Md5};
@@ -34,7 +38,121 @@ struct Args {
     /// Skip the article's Python programs.
     #[arg(long)]
     no_python: bool,
+    /// Write results.csv, downloads.svg and memory.svg into this folder
+    /// (made if missing); without it, only the table is printed.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Redraw the plots in `--out` from its results.csv; measure nothing.
+    #[arg(long, requires = "out")]
+    plot_only: bool,
 }
+
+/// The columns of `results.csv`; a cell is empty where the measurement
+/// has no such number.
+const COLUMNS: [&str; 7] = [
+    "measurement",
+    "label",
+    "file_mib",
+    "mb_per_s",
+    "sender_cpu_s",
+    "client_peak_mib",
+    "server_peak_mib",
+];
+
+/// The downloads, as the plots name them (`measurement` ids).
+const DOWNLOADS: [(&str, &str); 4] = [
+    ("framed-cold", "framed, cold"),
+    ("framed-warm", "framed, warm"),
+    ("article-rust", "article, Rust"),
+    ("article-python", "article, Python"),
+];
+
+/// The rows of `results.csv`, in the order measured.
+#[derive(Debug)]
+struct Results {
+    table: Table,
+    file_mib: u64,
+}
+
+impl Results {
+    fn add(&mut self, id: &str, label: &str, mb_per_s: f64, numbers: [Option<f64>; 3]) {
+        let cell =
+            |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
+        self.table.push(vec![
+            id.into(),
+            label.into(),
+            self.file_mib.to_string(),
+            format!("{mb_per_s:.1}"),
+            cell(numbers[0], 3),
+            cell(numbers[1], 1),
+            cell(numbers[2], 1),
+        ]);
+    }
+}
+
+// ANCHOR: plots
+/// Draws the plots from the results table.
+fn draw(table: &Table, out: &Path) -> Result<()> {
+    let ids = table.texts("measurement")?;
+    let mbps = table.numbers("mb_per_s")?;
+    let client = table.numbers("client_peak_mib")?;
+    let server = table.numbers("server_peak_mib")?;
+    let size = table
+        .numbers("file_mib")?
+        .first()
+        .copied()
+        .flatten()
+        .unwrap_or(0.0);
+    let find = |id: &str| ids.iter().position(|i| *i == id);
+    let shown: Vec<(usize, &str)> = DOWNLOADS
+        .iter()
+        .filter_map(|(id, label)| find(id).map(|i| (i, *label)))
+        .collect();
+    let groups: Vec<String> = shown.iter().map(|(_, label)| label.to_string()).collect();
+    let md5 = find("md5-crate").and_then(|i| mbps[i]);
+    bar_chart(
+        &out.join("downloads.svg"),
+        &BarChart {
+            title: format!("Downloading a {size:.0} MiB file with md5 at both ends"),
+            x_label: "download (cold: the server hashes first; warm: digest kept)".into(),
+            y_label: "download speed (MB/s)".into(),
+            groups: groups.clone(),
+            series: vec![Series {
+                name: "whole download, md5 checked".into(),
+                values: shown.iter().map(|(i, _)| mbps[*i]).collect(),
+            }],
+            baseline: md5.map(|value| Baseline {
+                name: "md5 alone, one core".into(),
+                value,
+            }),
+            log_y: false,
+            legend: Corner::UpperRight,
+        },
+    )?;
+    bar_chart(
+        &out.join("memory.svg"),
+        &BarChart {
+            title: format!("Peak memory while downloading a {size:.0} MiB file"),
+            x_label: "download".into(),
+            y_label: "peak resident memory (MiB)".into(),
+            groups,
+            series: vec![
+                Series {
+                    name: "client".into(),
+                    values: shown.iter().map(|(i, _)| client[*i]).collect(),
+                },
+                Series {
+                    name: "server".into(),
+                    values: shown.iter().map(|(i, _)| server[*i]).collect(),
+                },
+            ],
+            baseline: None,
+            log_y: false,
+            legend: Corner::UpperLeft,
+        },
+    )
+}
+// ANCHOR_END: plots
 
 fn mbps(bytes: u64, secs: f64) -> f64 {
     bytes as f64 / secs / 1e6
@@ -198,6 +316,13 @@ fn download(mut cmd: Command, name: &str, down: &Path) -> Result<(f64, f64)> {
 fn main() -> ExitCode {
     run(|| {
         let args = Args::parse();
+        if let (true, Some(out)) = (args.plot_only, &args.out) {
+            return draw(&Table::read(&out.join("results.csv"))?, out);
+        }
+        let mut results = Results {
+            table: Table::new(&COLUMNS),
+            file_mib: args.size_mib,
+        };
         let bin = std::env::current_exe()?
             .parent()
             .context("no folder")?
@@ -222,6 +347,12 @@ fn main() -> ExitCode {
             "md5, md-5 crate, one core",
             mbps(len, secs)
         );
+        results.add(
+            "md5-crate",
+            "md5, md-5 crate, one core",
+            mbps(len, secs),
+            [None; 3],
+        );
         let start = Instant::now();
         let md5sum = Command::new("md5sum")
             .arg(&file)
@@ -230,18 +361,32 @@ fn main() -> ExitCode {
         if md5sum.is_ok_and(|s| s.success()) {
             let secs = start.elapsed().as_secs_f64();
             println!("{:<44} {:>8.0} MB/s", "md5sum", mbps(len, secs));
+            results.add("md5sum", "md5sum", mbps(len, secs), [None; 3]);
         }
 
-        for (name, method) in [
-            ("loopback, read/write loop", SendMethod::ReadWrite),
-            ("loopback, std::io::copy", SendMethod::StdCopy),
-            ("loopback, sendfile", SendMethod::Sendfile),
+        for (id, name, method) in [
+            (
+                "loopback-read-write",
+                "loopback, read/write loop",
+                SendMethod::ReadWrite,
+            ),
+            (
+                "loopback-io-copy",
+                "loopback, std::io::copy",
+                SendMethod::StdCopy,
+            ),
+            (
+                "loopback-sendfile",
+                "loopback, sendfile",
+                SendMethod::Sendfile,
+            ),
         ] {
             let (secs, cpu) = raw_send(&file, len, method)?;
             println!(
                 "{name:<44} {:>8.0} MB/s   sender CPU {cpu:.2} s",
                 mbps(len, secs)
             );
+            results.add(id, name, mbps(len, secs), [Some(cpu), None, None]);
         }
 
         let client = bin.join("ftp-client");
@@ -281,6 +426,16 @@ fn main() -> ExitCode {
             "framed get, digest cached (warm)",
             mbps(len, warm)
         );
+        let label = "framed get, server hashes first (cold)";
+        results.add(
+            "framed-cold",
+            label,
+            mbps(len, cold),
+            [None, Some(cold_peak), None],
+        );
+        let label = "framed get, digest cached (warm)";
+        let peaks = [None, Some(warm_peak), Some(server_peak)];
+        results.add("framed-warm", label, mbps(len, warm), peaks);
 
         let served = start_server(server_cmd("article"))?;
         let (secs, peak) = download(client_cmd(&served.port, "article"), "big.bin", &down)?;
@@ -291,6 +446,9 @@ fn main() -> ExitCode {
             "article protocol, Rust both ends (cold)",
             mbps(len, secs)
         );
+        let label = "article protocol, Rust both ends (cold)";
+        let peaks = [None, Some(peak), Some(server_peak)];
+        results.add("article-rust", label, mbps(len, secs), peaks);
 
         if !args.no_python && Command::new("python3").arg("--version").output().is_ok() {
             let python = |name: &str| {
@@ -313,6 +471,37 @@ fn main() -> ExitCode {
                 "{:<44} {:>8.0} MB/s   client peak {peak:.1} MiB, server peak {server_peak:.1} MiB",
                 "article's Python programs",
                 mbps(len, secs)
+            );
+            let peaks = [None, Some(peak), Some(server_peak)];
+            results.add(
+                "article-python",
+                "article's Python programs",
+                mbps(len, secs),
+                peaks,
+            );
+        }
+        // The warm framed download beside its baselines: md5 alone, and
+        // the article's Python programs.
+        let ids = results.table.texts("measurement")?;
+        let speeds = results.table.numbers("mb_per_s")?;
+        let speed = |id: &str| ids.iter().position(|i| *i == id).and_then(|i| speeds[i]);
+        if let (Some(warm), Some(md5)) = (speed("framed-warm"), speed("md5-crate")) {
+            print!(
+                "framed get (warm) = {:.0}% of md5 alone",
+                100.0 * warm / md5
+            );
+            if let Some(python) = speed("article-python") {
+                print!(", {:.1}x the article's Python programs", warm / python);
+            }
+            println!();
+        }
+        if let Some(out) = &args.out {
+            fs::create_dir_all(out)?;
+            results.table.write(&out.join("results.csv"))?;
+            draw(&results.table, out)?;
+            println!(
+                "wrote results.csv, downloads.svg, memory.svg in {}",
+                out.display()
             );
         }
         Ok(())

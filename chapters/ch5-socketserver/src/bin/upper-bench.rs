@@ -3,14 +3,19 @@
 //! Starts the Rust server with threads, the Rust server with processes, and
 //! the article's Python `ThreadingTCPServer`, each on a loopback port chosen
 //! by the system, and measures round trips per second and latency at each
-//! number of concurrent clients, in one run.
+//! number of concurrent clients, in one run. With `--out DIR` it also
+//! writes `results.csv` (one row per server and level) and the plots
+//! `rate.svg` and `latency.svg` (against the number of clients, both axes
+//! logarithmic) there.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use book_support::ServerProcess;
 use book_support::cli::run;
+use book_support::plot::{Corner, Line, LineChart, Table, line_chart};
 use ch5_socketserver::app::{Listen, Model, Options, run_upper_server};
 use ch5_socketserver::bench::{Level, measure, raise_open_files_limit};
 use ch5_socketserver::request::StreamOptions;
@@ -35,6 +40,13 @@ struct Args {
         default_value = "rust-threading,rust-forking,python,python-backlog"
     )]
     servers: Vec<String>,
+    /// Write results.csv, rate.svg and latency.svg into this folder (made
+    /// if missing); without it, only the table is printed.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Redraw the plots in `--out` from its results.csv; measure nothing.
+    #[arg(long, requires = "out")]
+    plot_only: bool,
     /// (Internal) be the Rust server with this model.
     #[arg(long, hide = true)]
     serve: Option<Model>,
@@ -83,6 +95,69 @@ fn start(name: &str) -> Result<ServerProcess> {
     ServerProcess::spawn(command).with_context(|| format!("cannot start the {name} server"))
 }
 
+/// The columns of `results.csv`.
+const COLUMNS: [&str; 7] = [
+    "server",
+    "clients",
+    "round_trips_per_s",
+    "p50_us",
+    "p99_us",
+    "errors",
+    "slowest_connect_ms",
+];
+
+// ANCHOR: plots
+/// Draws the plots from the results table: one line per server.
+fn draw(table: &Table, out: &Path) -> Result<()> {
+    let servers = table.texts("server")?;
+    let clients = table.numbers("clients")?;
+    let mut names: Vec<&str> = Vec::new();
+    for s in &servers {
+        if !names.contains(s) {
+            names.push(s);
+        }
+    }
+    let plots = [
+        (
+            "rate.svg",
+            "Upper-casing servers: round trips per second",
+            "round_trips_per_s",
+            "round trips per second",
+            Corner::LowerLeft,
+        ),
+        (
+            "latency.svg",
+            "Upper-casing servers: p99 latency of one round trip",
+            "p99_us",
+            "p99 latency (µs)",
+            Corner::UpperLeft,
+        ),
+    ];
+    for (file, title, column, y_label, legend) in plots {
+        let values = table.numbers(column)?;
+        let lines = names
+            .iter()
+            .map(|name| Line {
+                name: name.to_string(),
+                points: (0..servers.len())
+                    .filter(|&i| servers[i] == *name)
+                    .filter_map(|i| Some((clients[i]?, values[i]?)))
+                    .collect(),
+            })
+            .collect();
+        let chart = LineChart {
+            title: title.into(),
+            x_label: "concurrent clients".into(),
+            y_label: y_label.into(),
+            lines,
+            legend,
+        };
+        line_chart(&out.join(file), &chart)?;
+    }
+    Ok(())
+}
+// ANCHOR_END: plots
+
 fn micros(d: Duration) -> String {
     format!("{:.0}", d.as_secs_f64() * 1e6)
 }
@@ -92,6 +167,9 @@ fn main() -> ExitCode {
         let args = Args::parse();
         if let Some(model) = args.serve {
             return serve(model);
+        }
+        if let (true, Some(out)) = (args.plot_only, &args.out) {
+            return draw(&Table::read(&out.join("results.csv"))?, out);
         }
         let most = args.clients.iter().copied().max().unwrap_or(1) as u64;
         // The clients' sockets here, and the servers' (children inherit it).
@@ -149,6 +227,27 @@ fn main() -> ExitCode {
                     );
                 }
             }
+        }
+        if let Some(out) = &args.out {
+            let mut table = Table::new(&COLUMNS);
+            for (name, level) in &results {
+                table.push(vec![
+                    name.clone(),
+                    level.clients.to_string(),
+                    format!("{:.0}", level.rate()),
+                    micros(level.p50),
+                    micros(level.p99),
+                    level.errors.to_string(),
+                    level.slowest_connect.as_millis().to_string(),
+                ]);
+            }
+            std::fs::create_dir_all(out)?;
+            table.write(&out.join("results.csv"))?;
+            draw(&table, out)?;
+            println!(
+                "wrote results.csv, rate.svg, latency.svg in {}",
+                out.display()
+            );
         }
         Ok(())
     })

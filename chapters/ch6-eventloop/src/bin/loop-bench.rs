@@ -4,7 +4,8 @@
 //! port chosen by the system, and at each number of concurrent connections
 //! measures, with chapter 5's load generator, round trips per second and
 //! latency, the server's peak memory under that load, and its memory per
-//! idle connection. Writes the numbers (CSV) and the plots (SVG).
+//! idle connection. With `--out DIR`, writes the numbers (`results.csv`)
+//! and the plots (`rate.svg`, `latency.svg`, `memory.svg`) there.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -19,7 +20,7 @@ use book_support::ServerProcess;
 use book_support::cli::run;
 use ch5_socketserver::bench::{measure, raise_open_files_limit};
 use ch6_eventloop::app::{Model, ServerOptions, run_server};
-use ch6_eventloop::measure::{PeakMemory, Row, children, memory_kib, plot, read_csv};
+use ch6_eventloop::measure::{PLOTS, PeakMemory, Row, children, draw, memory_kib, read_csv};
 use clap::Parser;
 
 /// Measures every concurrency model on loopback.
@@ -34,11 +35,12 @@ struct Args {
     /// The models, in order.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = Model::ALL)]
     models: Vec<Model>,
-    /// Where to write results.csv, rate.svg, latency.svg and memory.svg.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../book/ch6"))]
-    out: PathBuf,
-    /// Draw the plots from an earlier run's results.csv; measure nothing.
+    /// Write results.csv, rate.svg, latency.svg and memory.svg into this
+    /// folder (made if missing); without it, only the table is printed.
     #[arg(long)]
+    out: Option<PathBuf>,
+    /// Redraw the plots in `--out` from its results.csv; measure nothing.
+    #[arg(long, requires = "out")]
     plot_only: bool,
     /// (Internal) be the server with this model.
     #[arg(long, hide = true)]
@@ -96,21 +98,6 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-fn draw(rows: &[Row], out: &std::path::Path) -> Result<()> {
-    use plotters::prelude::SeriesLabelPosition::{LowerLeft, UpperLeft};
-    let rate = ("Round trips per second", "round trips/s");
-    plot(rows, &out.join("rate.svg"), rate, LowerLeft, |r| r.rate)?;
-    let latency = ("p99 latency of one round trip", "µs");
-    plot(rows, &out.join("latency.svg"), latency, UpperLeft, |r| {
-        r.p99_us
-    })?;
-    let memory = ("Server memory (PSS) under load", "KiB");
-    plot(rows, &out.join("memory.svg"), memory, UpperLeft, |r| {
-        r.peak_kib as f64
-    })?;
-    Ok(())
-}
-
 fn main() -> ExitCode {
     run(|| {
         let args = Args::parse();
@@ -123,9 +110,9 @@ fn main() -> ExitCode {
                 max_children: 11_000,
             });
         }
-        if args.plot_only {
-            let rows = read_csv(&args.out.join("results.csv"))?;
-            return draw(&rows, &args.out);
+        if let (true, Some(out)) = (args.plot_only, &args.out) {
+            let rows = read_csv(&out.join("results.csv"))?;
+            return draw(&rows, out);
         }
         let most = args.clients.iter().copied().max().unwrap_or(1) as u64;
         // This process holds every client socket; each server (a child,
@@ -209,19 +196,35 @@ fn main() -> ExitCode {
                 bail!("the {} server did not stop within 30 s", model.name());
             }
         }
-        fs::create_dir_all(&args.out)?;
-        let mut csv = String::from(Row::HEADER);
-        csv.push('\n');
-        for r in &rows {
-            csv.push_str(&r.to_csv());
-            csv.push('\n');
+        // Each model beside a thread per connection, the baseline, at the
+        // largest level that thread per connection served without errors.
+        let baseline = rows
+            .iter()
+            .filter(|r| r.model == "threading" && r.errors == 0)
+            .max_by_key(|r| r.clients);
+        if let Some(base) = baseline {
+            let ratios: Vec<String> = rows
+                .iter()
+                .filter(|r| r.clients == base.clients && r.model != base.model)
+                .map(|r| format!("{} {:.2}x", r.model, r.rate / base.rate.max(1e-9)))
+                .collect();
+            println!(
+                "at {} connections, against threading: {}",
+                base.clients,
+                ratios.join(", ")
+            );
         }
-        fs::write(args.out.join("results.csv"), csv)?;
-        draw(&rows, &args.out)?;
-        println!(
-            "wrote results.csv, rate.svg, latency.svg, memory.svg in {}",
-            args.out.display()
-        );
+        if let Some(out) = &args.out {
+            fs::create_dir_all(out)?;
+            Row::table(&rows).write(&out.join("results.csv"))?;
+            draw(&rows, out)?;
+            let files: Vec<&str> = PLOTS.iter().map(|(file, _)| *file).collect();
+            println!(
+                "wrote results.csv, {} in {}",
+                files.join(", "),
+                out.display()
+            );
+        }
         Ok(())
     })
 }

@@ -1,0 +1,77 @@
+//! The benchmark, run with tiny arguments: it prints its table and, with
+//! `--out`, writes `results.csv` and its plots. No timing is checked: the
+//! numbers belong to the machine (`cargo xtask bench` runs it for real).
+
+use std::process::Command;
+
+use book_support::plot::{Table, svg_title};
+
+#[test]
+fn the_benchmark_writes_a_row_per_measurement_and_two_plots() {
+    let out = tempfile::tempdir().unwrap();
+    // The article's Python programs are left out: they are slow to start,
+    // and python3 may be missing.
+    let output = Command::new(env!("CARGO_BIN_EXE_ftp-bench"))
+        .args(["--size-mib", "2", "--no-python", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("framed get (warm) = "), "{stdout}");
+    assert!(stdout.contains("% of md5 alone"), "{stdout}");
+    let table = Table::read(&out.path().join("results.csv")).unwrap();
+    assert_eq!(
+        table.header,
+        [
+            "measurement",
+            "label",
+            "file_mib",
+            "mb_per_s",
+            "sender_cpu_s",
+            "client_peak_mib",
+            "server_peak_mib"
+        ]
+    );
+    let mut ids = table.texts("measurement").unwrap();
+    ids.retain(|id| *id != "md5sum"); // only where md5sum is installed
+    assert_eq!(
+        ids,
+        [
+            "md5-crate",
+            "loopback-read-write",
+            "loopback-io-copy",
+            "loopback-sendfile",
+            "framed-cold",
+            "framed-warm",
+            "article-rust"
+        ]
+    );
+    assert!(
+        table
+            .numbers("mb_per_s")
+            .unwrap()
+            .iter()
+            .all(|r| r.is_some_and(|r| r > 0.0))
+    );
+    // Every download has the client's peak memory, which is a few MiB.
+    let peaks = table.numbers("client_peak_mib").unwrap();
+    assert!(
+        peaks[peaks.len() - 3..]
+            .iter()
+            .all(|p| p.is_some_and(|p| p > 0.0))
+    );
+    for (file, title) in [
+        (
+            "downloads.svg",
+            "Downloading a 2 MiB file with md5 at both ends",
+        ),
+        ("memory.svg", "Peak memory while downloading a 2 MiB file"),
+    ] {
+        assert_eq!(svg_title(&out.path().join(file)).unwrap(), title);
+    }
+}
