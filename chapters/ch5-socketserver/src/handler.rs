@@ -11,7 +11,7 @@
 
 use std::any::Any;
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 use std::panic::{self, AssertUnwindSafe};
 
 use crate::request::Request;
@@ -60,8 +60,14 @@ pub trait Handler<R: Request>: Send + Sync + 'static {
 
     /// Python's `handle_error`: reports a request that failed. The default
     /// prints one line to stderr; the server serves on either way.
+    ///
+    /// The line is written with one `write(2)`: `eprintln!` writes its
+    /// pieces one call at a time, and the forking model's children share
+    /// one stderr, so two children failing at once would weave their
+    /// lines into each other.
     fn handle_error(&self, client_address: &str, error: &RequestError) {
-        eprintln!("error: request from {client_address}: {error}");
+        let line = format!("error: request from {client_address}: {error}\n");
+        let _ = io::stderr().write_all(line.as_bytes());
     }
 }
 // ANCHOR_END: handler
