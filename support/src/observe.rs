@@ -49,3 +49,52 @@ pub fn fd_count(pid: u32) -> usize {
 pub fn thread_count(pid: u32) -> usize {
     fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count())
 }
+
+/// How many times, since the machine started, a listening socket's accept
+/// queue was full when a connection completed its handshake
+/// (`ListenOverflows` in `/proc/net/netstat`, what `nstat` and
+/// `netstat -s` call "times the listen queue of a socket overflowed").
+/// The kernel then drops the handshake's last packet, and the client,
+/// which believes it is connected, waits for retransmissions.
+///
+/// The count is for the whole machine, so the difference across a
+/// benchmark's level is that level's only on an otherwise quiet machine.
+/// `None` where the file or the counter is missing.
+pub fn listen_overflows() -> Option<u64> {
+    let text = fs::read_to_string("/proc/net/netstat").ok()?;
+    counter(&text, "TcpExt:", "ListenOverflows")
+}
+
+/// A counter of a `/proc/net/netstat`-style text: a line of names after
+/// `prefix`, then a line of values after the same prefix.
+fn counter(text: &str, prefix: &str, name: &str) -> Option<u64> {
+    let mut lines = text.lines().filter(|l| l.starts_with(prefix));
+    while let (Some(names), Some(values)) = (lines.next(), lines.next()) {
+        let at = names.split_whitespace().position(|n| n == name);
+        if let Some(at) = at {
+            return values.split_whitespace().nth(at)?.parse().ok();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_reads_the_value_under_its_name() {
+        let text = "TcpExt: SyncookiesSent ListenOverflows ListenDrops\n\
+                    TcpExt: 3 42004 42010\n\
+                    IpExt: InNoRoutes\n\
+                    IpExt: 0\n";
+        assert_eq!(counter(text, "TcpExt:", "ListenOverflows"), Some(42004));
+        assert_eq!(counter(text, "IpExt:", "InNoRoutes"), Some(0));
+        assert_eq!(counter(text, "TcpExt:", "Nothing"), None);
+    }
+
+    #[test]
+    fn this_machine_counts_listen_overflows() {
+        assert!(listen_overflows().is_some());
+    }
+}

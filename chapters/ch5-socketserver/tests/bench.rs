@@ -39,6 +39,7 @@ fn the_benchmark_writes_a_row_per_server_and_level_and_two_plots() {
             "p50_us",
             "p99_us",
             "errors",
+            "listen_overflows",
             "slowest_connect_ms"
         ]
     );

@@ -115,6 +115,10 @@ pub struct Row {
     pub p99_us: f64,
     /// Clients that failed.
     pub errors: usize,
+    /// Handshakes the kernel dropped because an accept queue was full,
+    /// during the level (the whole machine's count: see
+    /// `book_support::observe::listen_overflows`).
+    pub overflows: u64,
     /// The server's peak memory during the load, KiB.
     pub peak_kib: u64,
     /// The server's memory per idle connection, KiB.
@@ -122,13 +126,14 @@ pub struct Row {
 }
 
 /// The columns of `results.csv`, each with its unit.
-pub const COLUMNS: [&str; 8] = [
+pub const COLUMNS: [&str; 9] = [
     "model",
     "clients",
     "round_trips_per_s",
     "p50_us",
     "p99_us",
     "errors",
+    "listen_overflows",
     "peak_kib",
     "idle_kib_per_connection",
 ];
@@ -145,6 +150,7 @@ impl Row {
                 format!("{:.0}", r.p50_us),
                 format!("{:.0}", r.p99_us),
                 r.errors.to_string(),
+                r.overflows.to_string(),
                 r.peak_kib.to_string(),
                 format!("{:.1}", r.idle_kib),
             ]);
@@ -167,6 +173,7 @@ impl Row {
         let p50 = number("p50_us")?;
         let p99 = number("p99_us")?;
         let errors = number("errors")?;
+        let overflows = number("listen_overflows")?;
         let peak = number("peak_kib")?;
         let idle = number("idle_kib_per_connection")?;
         Ok((0..models.len())
@@ -177,6 +184,7 @@ impl Row {
                 p50_us: p50[i],
                 p99_us: p99[i],
                 errors: errors[i] as usize,
+                overflows: overflows[i] as u64,
                 peak_kib: peak[i] as u64,
                 idle_kib: idle[i],
             })

@@ -15,6 +15,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use book_support::ServerProcess;
 use book_support::cli::run;
+use book_support::observe::listen_overflows;
 use book_support::plot::{Corner, Line, LineChart, Table, line_chart};
 use ch5_socketserver::app::{Listen, Model, Options, run_upper_server};
 use ch5_socketserver::bench::{Level, measure, raise_open_files_limit};
@@ -96,13 +97,14 @@ fn start(name: &str) -> Result<ServerProcess> {
 }
 
 /// The columns of `results.csv`.
-const COLUMNS: [&str; 7] = [
+const COLUMNS: [&str; 8] = [
     "server",
     "clients",
     "round_trips_per_s",
     "p50_us",
     "p99_us",
     "errors",
+    "listen_overflows",
     "slowest_connect_ms",
 ];
 
@@ -182,29 +184,42 @@ fn main() -> ExitCode {
             args.seconds
         );
         println!(
-            "{:<15} {:>7} {:>13} {:>8} {:>8} {:>6} {:>12}",
-            "server", "clients", "round trips/s", "p50 µs", "p99 µs", "errors", "connect max"
+            "{:<15} {:>7} {:>13} {:>8} {:>8} {:>6} {:>9} {:>12}",
+            "server",
+            "clients",
+            "round trips/s",
+            "p50 µs",
+            "p99 µs",
+            "errors",
+            "overflows",
+            "connect max"
         );
-        let mut results: Vec<(String, Level)> = Vec::new();
+        let mut results: Vec<(String, Level, u64)> = Vec::new();
         for name in &args.servers {
             let server = start(name)?;
             let addr = server.socket_addr()?;
             for &clients in &args.clients {
+                let before = listen_overflows();
                 let level = measure(addr, clients, Duration::from_secs_f64(args.seconds))?;
+                // The whole machine's count: this level's on a quiet machine.
+                let overflows = listen_overflows()
+                    .zip(before)
+                    .map_or(0, |(after, before)| after.saturating_sub(before));
                 println!(
-                    "{:<15} {:>7} {:>13.0} {:>8} {:>8} {:>6} {:>10} ms",
+                    "{:<15} {:>7} {:>13.0} {:>8} {:>8} {:>6} {:>9} {:>9} ms",
                     name,
                     clients,
                     level.rate(),
                     micros(level.p50),
                     micros(level.p99),
                     level.errors,
+                    overflows,
                     level.slowest_connect.as_millis()
                 );
                 if let Some(e) = &level.first_error {
                     println!("  first error: {e}");
                 }
-                results.push((name.clone(), level));
+                results.push((name.clone(), level, overflows));
             }
             server.terminate()?;
             let mut server = server;
@@ -213,8 +228,8 @@ fn main() -> ExitCode {
         let rate = |name: &str, clients: usize| {
             results
                 .iter()
-                .find(|(n, l)| n == name && l.clients == clients)
-                .map(|(_, l)| l.rate())
+                .find(|(n, l, _)| n == name && l.clients == clients)
+                .map(|(_, l, _)| l.rate())
         };
         for python in ["python", "python-backlog"] {
             for clients in [100, 1000] {
@@ -230,7 +245,7 @@ fn main() -> ExitCode {
         }
         if let Some(out) = &args.out {
             let mut table = Table::new(&COLUMNS);
-            for (name, level) in &results {
+            for (name, level, overflows) in &results {
                 table.push(vec![
                     name.clone(),
                     level.clients.to_string(),
@@ -238,6 +253,7 @@ fn main() -> ExitCode {
                     micros(level.p50),
                     micros(level.p99),
                     level.errors.to_string(),
+                    overflows.to_string(),
                     level.slowest_connect.as_millis().to_string(),
                 ]);
             }

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use book_support::ServerProcess;
 use book_support::cli::run;
+use book_support::observe::{fd_count, listen_overflows};
 use ch5_socketserver::bench::{measure, raise_open_files_limit};
 use ch6_eventloop::app::{Model, ServerOptions, run_server};
 use ch6_eventloop::measure::{PLOTS, PeakMemory, Row, children, draw, memory_kib, read_csv};
@@ -55,10 +56,6 @@ fn start(model: Model) -> Result<ServerProcess> {
     command.args(["--serve", model.name()]);
     ServerProcess::spawn(command)
         .with_context(|| format!("cannot start the {} server", model.name()))
-}
-
-fn fd_count(pid: u32) -> usize {
-    fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
 }
 
 /// Waits (at most a minute) until the server has let go of the last
@@ -135,13 +132,14 @@ fn main() -> ExitCode {
             args.seconds
         );
         println!(
-            "{:<10} {:>7} {:>13} {:>8} {:>8} {:>6} {:>10} {:>10}",
+            "{:<10} {:>7} {:>13} {:>8} {:>8} {:>6} {:>9} {:>9} {:>9}",
             "model",
             "clients",
             "round trips/s",
             "p50 µs",
             "p99 µs",
             "errors",
+            "overflows",
             "peak MiB",
             "KiB/idle"
         );
@@ -158,7 +156,11 @@ fn main() -> ExitCode {
                 let idle_kib = idle_memory(addr, pid, clients)?;
                 settle(pid, fds);
                 let peak = PeakMemory::start(pid, Duration::from_millis(100));
+                let overflows_before = listen_overflows();
                 let level = measure(addr, clients, Duration::from_secs_f64(args.seconds))?;
+                let overflows = listen_overflows()
+                    .zip(overflows_before)
+                    .map_or(0, |(after, before)| after.saturating_sub(before));
                 let peak_kib = peak.finish();
                 settle(pid, fds);
                 let row = Row {
@@ -168,17 +170,19 @@ fn main() -> ExitCode {
                     p50_us: micros(level.p50),
                     p99_us: micros(level.p99),
                     errors: level.errors,
+                    overflows,
                     peak_kib,
                     idle_kib,
                 };
                 println!(
-                    "{:<10} {:>7} {:>13.0} {:>8.0} {:>8.0} {:>6} {:>10.1} {:>10.1}",
+                    "{:<10} {:>7} {:>13.0} {:>8.0} {:>8.0} {:>6} {:>9} {:>9.1} {:>9.1}",
                     row.model,
                     clients,
                     row.rate,
                     row.p50_us,
                     row.p99_us,
                     row.errors,
+                    row.overflows,
                     row.peak_kib as f64 / 1024.0,
                     row.idle_kib
                 );
