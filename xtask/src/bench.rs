@@ -17,7 +17,6 @@ use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail, ensure};
 
@@ -173,12 +172,13 @@ pub fn run(root: &Path, chapters: &[String], quick: bool) -> Result<()> {
     }
 
     let names: Vec<&str> = chosen.iter().map(|b| b.chapter).collect();
-    let machine = machine_description(&names)?;
     let machine_path = if quick {
         root.join("target/bench-quick/machine.txt")
     } else {
         root.join("book/appendix/machine.txt")
     };
+    let earlier = fs::read_to_string(&machine_path).unwrap_or_default();
+    let machine = machine_description(&names, &earlier)?;
     fs::write(&machine_path, &machine)?;
     println!(
         "\n{machine}wrote {}",
@@ -220,12 +220,13 @@ fn run_teed(dir: &Path, program: &Path, args: &[String]) -> Result<String> {
     Ok(printed)
 }
 
-/// What `book/appendix/machine.txt` says: the date, the chapters this run
-/// measured, the kernel, the CPU, the cores, the memory and the compiler.
-pub fn machine_description(chapters: &[&str]) -> Result<String> {
+/// What `book/appendix/machine.txt` says: the kernel, the CPU, the cores,
+/// the memory and the compiler, then the day each chapter was measured.
+/// The chapters of this run get today's date; the others keep the date
+/// `earlier` (the file as it was) gives them.
+pub fn machine_description(chapters: &[&str], earlier: &str) -> Result<String> {
     let read = |path: &str| fs::read_to_string(path).unwrap_or_default();
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-    let (y, m, d) = civil_date(seconds / 86_400);
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
     let kernel = format!(
         "{} {}",
         read("/proc/sys/kernel/ostype").trim(),
@@ -251,43 +252,43 @@ pub fn machine_description(chapters: &[&str]) -> Result<String> {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into());
-    Ok(format!(
-        "date:     {y:04}-{m:02}-{d:02} (UTC)\n\
-         measured: {} (cargo xtask bench)\n\
-         kernel:   {kernel}\n\
+    let mut text = format!(
+        "kernel:   {kernel}\n\
          cpu:      {cpu}\n\
          cores:    {cores}\n\
          memory:   {memory}\n\
-         rustc:    {rustc}\n",
-        chapters.join(" ")
-    ))
+         rustc:    {rustc}\n"
+    );
+    for bench in BENCHES {
+        let date = if chapters.contains(&bench.chapter) {
+            Some(today.clone())
+        } else {
+            measured_on(earlier, bench.chapter)
+        };
+        if let Some(date) = date {
+            text.push_str(&format!(
+                "{}:{:width$}measured {date} (UTC)\n",
+                bench.chapter,
+                "",
+                width = 10 - bench.chapter.len() - 1
+            ));
+        }
+    }
+    Ok(text)
 }
 
-/// The calendar date of a day counted from 1970-01-01 (proleptic
-/// Gregorian; Howard Hinnant's `civil_from_days`).
-fn civil_date(days: u64) -> (i64, u32, u32) {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// The date a `machine.txt` gives for `chapter`, if it has one.
+fn measured_on(machine: &str, chapter: &str) -> Option<String> {
+    machine.lines().find_map(|line| {
+        let rest = line.strip_prefix(chapter)?.strip_prefix(':')?;
+        let date = rest.trim().strip_prefix("measured ")?;
+        Some(date.split_whitespace().next()?.to_string())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(11_016), (2000, 2, 29));
-        assert_eq!(civil_date(20_454), (2026, 1, 1));
-    }
 
     #[test]
     fn the_commands_shown_are_the_ones_a_reader_types() {
@@ -313,17 +314,30 @@ mod tests {
 
     #[test]
     fn the_machine_is_described_with_every_field() {
-        let text = machine_description(&["ch3"]).unwrap();
+        let text = machine_description(&["ch3"], "").unwrap();
         for field in [
-            "date:",
-            "measured: ch3",
             "kernel:",
             "cpu:",
             "cores:",
             "memory:",
             "rustc:",
+            "ch3:      measured 20",
         ] {
             assert!(text.contains(field), "{field} missing from {text}");
         }
+        assert!(!text.contains("ch2:"), "{text}");
+    }
+
+    #[test]
+    fn chapters_not_measured_now_keep_their_earlier_date() {
+        let earlier = "cores:    2\nch2:      measured 2026-11-01 (UTC)\nch3:      measured 2026-11-01 (UTC)\n";
+        let text = machine_description(&["ch3"], earlier).unwrap();
+        assert!(
+            text.contains("ch2:      measured 2026-11-01 (UTC)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("ch3:      measured 2026-11-01"), "{text}");
+        assert_eq!(measured_on(earlier, "ch2").as_deref(), Some("2026-11-01"));
+        assert_eq!(measured_on(earlier, "ch6"), None);
     }
 }
