@@ -29,7 +29,6 @@
 //! other names.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -290,39 +289,7 @@ fn shown_path(root: &Path, path: &Path) -> String {
         .to_string()
 }
 
-/// A line diff of `old` and `new`: `    ` both, `  - ` only old, `  + ` only
-/// new.
-pub fn diff(old: &str, new: &str) -> String {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
-    // The longest common subsequence of lines, from the end.
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = String::new();
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            let _ = writeln!(out, "    {}", a[i]);
-            i += 1;
-            j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            let _ = writeln!(out, "  - {}", a[i]);
-            i += 1;
-        } else {
-            let _ = writeln!(out, "  + {}", b[j]);
-            j += 1;
-        }
-    }
-    out
-}
+pub use book_support::diff::lines as diff;
 
 #[cfg(test)]
 mod tests {

@@ -11,11 +11,15 @@
 //!   which says what was expected and what came back.
 //! - [`observe`]: a process seen from outside (its descriptors, threads,
 //!   exit), with bounded waits for states no event announces.
+//! - [`diff`]: what differs between the text a file holds and the text a
+//!   program printed, line by line, for the transcript checks.
+//! - [`plot`]: the benchmarks' tables (CSV) and plots (SVG).
 //! - [`tools`]: programs from outside Rust (python3) that some tests need,
 //!   found, or skipped visibly.
 
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod observe;
 pub mod plot;
 pub mod process;

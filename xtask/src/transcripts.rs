@@ -910,38 +910,7 @@ impl Normaliser {
     }
 }
 
-/// A line diff of `old` and `new`: ` ` both, `-` only old, `+` only new.
-pub fn diff(old: &str, new: &str) -> String {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
-    // Longest common subsequence, from the end.
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = String::new();
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            let _ = writeln!(out, "    {}", a[i]);
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            let _ = writeln!(out, "  + {}", b[j]);
-            j += 1;
-        } else {
-            let _ = writeln!(out, "  - {}", a[i]);
-            i += 1;
-        }
-    }
-    out
-}
+pub use book_support::diff::lines as diff;
 
 #[cfg(test)]
 mod tests {
@@ -1101,13 +1070,5 @@ shown = "env again"
     fn selects_head_and_tail_lines() {
         assert_eq!(select_lines("1\n2\n3\n4\n", None, Some(2)), "3\n4\n");
         assert_eq!(select_lines("1\n2\n3\n4\n", Some(1), None), "1\n");
-    }
-
-    #[test]
-    fn diffs_line_by_line() {
-        assert_eq!(
-            diff("a\nb\nc\n", "a\nB\nc\n"),
-            "    a\n  + B\n  - b\n    c\n"
-        );
     }
 }
