@@ -3,24 +3,18 @@
 //! numbers belong to the machine (`cargo xtask bench` runs it for real).
 
 use std::path::Path;
-use std::process::Command;
 
+use assert_cmd::Command;
 use book_support::plot::{Table, svg_title};
 
 fn bench(args: &[&str], out: &Path) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_api-bench"))
+    let assert = Command::new(env!("CARGO_BIN_EXE_api-bench"))
         .args(args)
         .arg("--out")
         .arg(out)
-        .output()
-        .expect("api-bench starts");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "api-bench failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+        .assert()
+        .success();
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
 }
 
 #[test]

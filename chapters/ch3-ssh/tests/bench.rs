@@ -2,24 +2,18 @@
 //! `--out`, writes `results.csv` and its plots. No timing is checked: the
 //! numbers belong to the machine (`cargo xtask bench` runs it for real).
 
-use std::process::Command;
-
+use assert_cmd::Command;
 use book_support::plot::{Table, svg_title};
 
 #[test]
 fn the_benchmark_writes_a_row_per_protocol_and_command_and_two_plots() {
     let out = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_ssh-bench"))
+    let assert = Command::new(env!("CARGO_BIN_EXE_ssh-bench"))
         .args(["--small", "5", "--big", "1", "--out"])
         .arg(out.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout);
     assert!(stdout.contains("`true`, 5 round trips"), "{stdout}");
     assert!(stdout.contains("framed / article: `true` "), "{stdout}");
     let table = Table::read(&out.path().join("results.csv")).unwrap();

@@ -2,8 +2,7 @@
 //! `--out`, writes `results.csv` and its plots. No timing is checked: the
 //! numbers belong to the machine (`cargo xtask bench` runs it for real).
 
-use std::process::Command;
-
+use assert_cmd::Command;
 use book_support::plot::{Table, svg_title};
 
 #[test]
@@ -11,17 +10,12 @@ fn the_benchmark_writes_a_row_per_measurement_and_two_plots() {
     let out = tempfile::tempdir().unwrap();
     // The article's Python programs are left out: they are slow to start,
     // and python3 may be missing.
-    let output = Command::new(env!("CARGO_BIN_EXE_ftp-bench"))
+    let assert = Command::new(env!("CARGO_BIN_EXE_ftp-bench"))
         .args(["--size-mib", "2", "--no-python", "--out"])
         .arg(out.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout);
     assert!(stdout.contains("framed get (warm) = "), "{stdout}");
     assert!(stdout.contains("% of md5 alone"), "{stdout}");
     let table = Table::read(&out.path().join("results.csv")).unwrap();

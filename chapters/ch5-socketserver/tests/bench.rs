@@ -2,15 +2,14 @@
 //! `--out`, writes `results.csv` and its plots. No timing is checked: the
 //! numbers belong to the machine (`cargo xtask bench` runs it for real).
 
-use std::process::Command;
-
+use assert_cmd::Command;
 use book_support::plot::{Table, svg_title};
 
 #[test]
 fn the_benchmark_writes_a_row_per_server_and_level_and_two_plots() {
     let out = tempfile::tempdir().unwrap();
     // The Python servers are left out: python3 may be missing.
-    let output = Command::new(env!("CARGO_BIN_EXE_upper-bench"))
+    Command::new(env!("CARGO_BIN_EXE_upper-bench"))
         .args([
             "--seconds",
             "0.2",
@@ -21,14 +20,8 @@ fn the_benchmark_writes_a_row_per_server_and_level_and_two_plots() {
             "--out",
         ])
         .arg(out.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .assert()
+        .success();
     let table = Table::read(&out.path().join("results.csv")).unwrap();
     assert_eq!(
         table.header,

@@ -2,15 +2,14 @@
 //! `--out`, writes `results.csv` and its plots. No timing is checked: the
 //! numbers belong to the machine (`cargo xtask bench` runs it for real).
 
-use std::process::Command;
-
+use assert_cmd::Command;
 use book_support::plot::{Table, svg_title};
 use ch6_eventloop::measure::{COLUMNS, PLOTS, read_csv};
 
 #[test]
 fn the_benchmark_writes_a_row_per_model_and_level_and_three_plots() {
     let out = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_loop-bench"))
+    let assert = Command::new(env!("CARGO_BIN_EXE_loop-bench"))
         .args([
             "--seconds",
             "0.2",
@@ -21,14 +20,9 @@ fn the_benchmark_writes_a_row_per_model_and_level_and_three_plots() {
             "--out",
         ])
         .arg(out.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout);
     assert!(
         stdout.contains("at 3 connections, against threading: mio "),
         "{stdout}"
@@ -65,13 +59,12 @@ fn the_books_results_redraw_into_the_same_plots() {
         out.path().join("results.csv"),
     )
     .unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_loop-bench"))
+    Command::new(env!("CARGO_BIN_EXE_loop-bench"))
         .arg("--out")
         .arg(out.path())
         .arg("--plot-only")
-        .status()
-        .unwrap();
-    assert!(status.success());
+        .assert()
+        .success();
     for (file, title) in PLOTS {
         assert_eq!(svg_title(&out.path().join(file)).unwrap(), title);
     }
