@@ -87,10 +87,19 @@ fn pump(socket: &mut TcpStream, buffer: &mut LineBuffer) -> io::Result<bool> {
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
-        buffer.flush(socket)?;
+        flush_if_owed(socket, buffer)?;
     }
-    buffer.flush(socket)?;
+    flush_if_owed(socket, buffer)?;
     Ok(open || !buffer.outbox.is_empty())
+}
+
+/// Writes only when there is something to write: a connection that is
+/// merely writable (as a new one is at once) owes nothing yet.
+fn flush_if_owed(socket: &mut TcpStream, buffer: &mut LineBuffer) -> io::Result<()> {
+    if buffer.outbox.is_empty() {
+        return Ok(());
+    }
+    buffer.flush(socket)
 }
 
 fn serve(port: u16) -> anyhow::Result<()> {
