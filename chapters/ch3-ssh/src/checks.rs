@@ -60,7 +60,7 @@ impl<'a> Wire<'a> {
     /// Reads exactly `expected.len()` bytes and compares them.
     fn expect(&mut self, what: &str, expected: &[u8]) -> Result<(), Failure> {
         let got = read_up_to(&mut self.stream, expected.len());
-        if got != expected {
+        if got.bytes != expected {
             return Err(fail(
                 self.server,
                 what,
@@ -86,23 +86,51 @@ impl<'a> Wire<'a> {
     }
 }
 
+/// What [`read_up_to`] got, and why it stopped short if it did.
+struct Received {
+    bytes: Vec<u8>,
+    /// `None` when all the bytes asked for came.
+    stopped: Option<String>,
+}
+
 /// Reads until `n` bytes are in, the peer closes, or the answer timeout.
-fn read_up_to(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+fn read_up_to(stream: &mut TcpStream, n: usize) -> Received {
     let deadline = Instant::now() + ANSWER_TIMEOUT;
-    let mut got = Vec::new();
+    let mut bytes = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
-    while got.len() < n {
+    let mut stopped = None;
+    while bytes.len() < n {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            stopped = Some(format!("nothing more within {ANSWER_TIMEOUT:?}"));
             break;
         }
-        let want = buf.len().min(n - got.len());
+        let want = buf.len().min(n - bytes.len());
         match stream.read(&mut buf[..want]) {
-            Ok(0) | Err(_) => break,
-            Ok(k) => got.extend_from_slice(&buf[..k]),
+            // Closed or reset: a program that ends with bytes unread resets
+            // the connection, one that read them all closes it, and which
+            // one a crashing program does is a matter of timing.
+            Ok(0) => {
+                stopped = Some("then the connection ended".to_string());
+                break;
+            }
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {
+                stopped = Some("then the connection ended".to_string());
+                break;
+            }
+            Ok(k) => bytes.extend_from_slice(&buf[..k]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                stopped = Some(format!("nothing more within {ANSWER_TIMEOUT:?}"));
+                break;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                stopped = Some(format!("then {e}"));
+                break;
+            }
         }
     }
-    got
+    Received { bytes, stopped }
 }
 
 fn show(bytes: &[u8]) -> String {
@@ -117,15 +145,14 @@ fn show(bytes: &[u8]) -> String {
     }
 }
 
-fn describe(got: &[u8], wanted: usize) -> String {
-    if got.len() < wanted {
-        format!(
-            "{} within {ANSWER_TIMEOUT:?} ({} of {wanted} bytes)",
-            show(got),
-            got.len()
-        )
-    } else {
-        show(got)
+fn describe(got: &Received, wanted: usize) -> String {
+    match &got.stopped {
+        Some(why) => format!(
+            "{} ({} of {wanted} bytes), {why}",
+            show(&got.bytes),
+            got.bytes.len()
+        ),
+        None => show(&got.bytes),
     }
 }
 
@@ -256,7 +283,7 @@ fn check_frame_codec(session: &mut Session) -> Result<(), Failure> {
         header.push(b'O');
         wire.send(&what, &header)?;
         let head = read_up_to(&mut wire.stream, 5);
-        if head.len() < 5 || head[4] != b'!' {
+        if head.bytes.len() < 5 || head.bytes[4] != b'!' {
             return Err(fail(
                 wire.server,
                 &what,
@@ -264,7 +291,8 @@ fn check_frame_codec(session: &mut Session) -> Result<(), Failure> {
                 describe(&head, 5),
             ));
         }
-        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let h = &head.bytes;
+        let len = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as usize;
         if len > MAX {
             return Err(fail(
                 wire.server,
@@ -274,7 +302,7 @@ fn check_frame_codec(session: &mut Session) -> Result<(), Failure> {
             ));
         }
         let message = read_up_to(&mut wire.stream, len);
-        if message.len() < len {
+        if message.bytes.len() < len {
             return Err(fail(
                 wire.server,
                 &what,
