@@ -128,7 +128,7 @@ fn check_upper_handler(session: &mut Session) -> Result<(), Failure> {
             "PADDED OUT",
         ),
         (
-            "two answers to two lines sent in one write (no 粘包)",
+            "two answers, \"AB\" then \"CD\" (no newline after an answer), to two lines sent in one write (no 粘包)",
             b"ab\ncd\n",
             "ABCD",
         ),
