@@ -38,7 +38,10 @@ fn upper_handler_checker_fails_the_article_server() {
     let program = python_program("article_server.py");
     let failure = run("ch5-upper-handler", &[python, &program, "--port", "{port}"]).unwrap_err();
     // It answers what one recv returned: two lines come back as one answer.
-    assert!(failure.contains("to two lines sent in one write"), "{failure}");
+    assert!(
+        failure.contains("to two lines sent in one write"),
+        "{failure}"
+    );
 }
 
 #[test]
