@@ -5,13 +5,19 @@
 //! (`listening on ADDR`) within a bounded time, and connect there. The
 //! [`ServerProcess`] kills the program when it is dropped, so a failing test
 //! leaves no server behind.
+//!
+//! The program's stderr goes to a file, not a pipe. Whatever the program
+//! wrote before an event a test saw (a connection closing, say) is then in
+//! the file when the test looks: no reader thread can lag behind, so what a
+//! test or a checker reports never depends on how fast that thread ran.
 
 use std::fmt;
+use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -27,14 +33,16 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
 /// A server program running in the background.
 ///
 /// Its stdout is read line by line on a thread of its own; the first line
-/// must be `listening on ADDR`. Its stderr is collected and can be read at
-/// any time with [`ServerProcess::stderr`].
+/// must be `listening on ADDR`. Its stderr goes to a private file and can be
+/// read at any time with [`ServerProcess::stderr`].
 pub struct ServerProcess {
-    child: Child,
+    /// Behind a lock, so that many connections to one program (each with a
+    /// shared reference) can ask whether it still runs.
+    child: Mutex<Child>,
+    pid: u32,
     address: String,
     lines: Receiver<String>,
-    stderr: Arc<Mutex<String>>,
-    stderr_closed: Receiver<()>,
+    stderr: tempfile::NamedTempFile,
     program: String,
 }
 
@@ -42,7 +50,7 @@ impl fmt::Debug for ServerProcess {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerProcess")
             .field("program", &self.program)
-            .field("pid", &self.child.id())
+            .field("pid", &self.pid)
             .field("address", &self.address)
             .finish()
     }
@@ -64,23 +72,31 @@ impl ServerProcess {
     /// environment set) and waits for its `listening on` line.
     pub fn spawn(mut command: Command) -> Result<Self> {
         let program = describe(&command);
+        let stderr = tempfile::Builder::new()
+            .prefix("stderr-")
+            .tempfile()
+            .context("cannot make a file for the program's stderr")?;
+        // Appending, so that children the program forks, which share the
+        // descriptor, never write over each other's lines.
+        let for_child: File = OpenOptions::new()
+            .append(true)
+            .open(stderr.path())
+            .context("cannot open the file for the program's stderr")?;
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(for_child)
             .spawn()
             .with_context(|| format!("cannot start `{program}`"))?;
 
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let stderr_closed = collect_stderr(child.stderr.take().expect("stderr is piped"), &stderr);
         let lines = read_lines(child.stdout.take().expect("stdout is piped"));
 
         let mut server = ServerProcess {
-            child,
+            pid: child.id(),
+            child: Mutex::new(child),
             address: String::new(),
             lines,
             stderr,
-            stderr_closed,
             program,
         };
         server.address = server.wait_for_listening_line()?;
@@ -157,33 +173,36 @@ impl ServerProcess {
 
     /// Everything the server has written to stderr so far.
     pub fn stderr(&self) -> String {
-        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+        let mut text = Vec::new();
+        // A reader of its own, so that reading never moves the offset the
+        // program writes at.
+        if let Ok(mut file) = File::open(self.stderr.path()) {
+            let _ = file.read_to_end(&mut text);
+        }
+        String::from_utf8_lossy(&text).into_owned()
     }
 
-    /// Everything the server wrote to stderr, complete if it has exited.
-    ///
-    /// When a program dies, the thread that collects its stderr may not have
-    /// read the last lines yet; this waits (briefly) until it has.
-    pub fn final_stderr(&mut self) -> String {
-        if self.try_status().is_some() {
-            let _ = self.stderr_closed.recv_timeout(Duration::from_secs(2));
-        }
+    /// Everything the server wrote to stderr up to now: complete if it has
+    /// exited. (The same as [`ServerProcess::stderr`]: a file has no lag.)
+    pub fn final_stderr(&self) -> String {
         self.stderr()
     }
 
     /// The process id, for tests that look at the process from outside.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.pid
     }
 
     /// Has the server exited? Returns its status if so, without waiting.
-    pub fn try_status(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
+    pub fn try_status(&self) -> Option<ExitStatus> {
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        child.try_wait().ok().flatten()
     }
 
     /// Waits at most `timeout` for the server to exit by itself.
-    pub fn wait_for_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        crate::observe::wait_for_child(&mut self.child, timeout)
+    pub fn wait_for_exit(&self, timeout: Duration) -> Option<ExitStatus> {
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        crate::observe::wait_for_child(&mut child, timeout)
     }
 
     /// Sends SIGTERM (on Unix), the polite "please stop", for tests of
@@ -192,19 +211,20 @@ impl ServerProcess {
     pub fn terminate(&self) -> Result<()> {
         let status = Command::new("kill")
             .arg("-TERM")
-            .arg(self.child.id().to_string())
+            .arg(self.pid.to_string())
             .status()
             .context("cannot run `kill`")?;
         if !status.success() {
-            bail!("`kill -TERM {}` failed", self.child.id());
+            bail!("`kill -TERM {}` failed", self.pid);
         }
         Ok(())
     }
 
     /// Stops the server now and waits for it.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let child = self.child.get_mut().unwrap_or_else(|e| e.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
@@ -227,30 +247,6 @@ fn read_lines(stdout: impl Read + Send + 'static) -> Receiver<String> {
         }
     });
     rx
-}
-
-/// Collects `stderr` into `into` on a background thread. The returned channel
-/// closes when the program's stderr does.
-fn collect_stderr(stderr: impl Read + Send + 'static, into: &Arc<Mutex<String>>) -> Receiver<()> {
-    let into = Arc::clone(into);
-    let (done, closed) = mpsc::channel::<()>();
-    thread::spawn(move || {
-        let _done = done;
-        let mut reader = BufReader::new(stderr);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if let Ok(mut text) = into.lock() {
-                        text.push_str(&String::from_utf8_lossy(&buf));
-                    }
-                }
-            }
-        }
-    });
-    closed
 }
 
 fn describe(command: &Command) -> String {

@@ -114,7 +114,7 @@ fn a_server_with_the_articles_1024_byte_buffer_fails_at_the_big_datagram() {
 }
 
 fn preview_of_big() -> &'static str {
-    "\"abcdefghijklmnopqrstuvwxyz0123456789abcd\"..."
+    "b'abcdefghijklmnopqrstuvwxyz0123456789abcd'... (60000 bytes in all)"
 }
 
 #[test]
@@ -172,8 +172,21 @@ fn each_checker_fails_the_other_exercises_solution() {
         "the program listens on 127.0.0.1 and prints the real port"
     );
     assert!(passed.is_empty());
+    // A command line with no {path} is told so before it runs.
+    let (passed, failure) = judge("ch1-unix-echo", words(&[UDP_SOLUTION, "--port", "{port}"]));
+    let failure = failure.expect("a program given no path cannot pass");
+    assert_eq!(
+        failure.expectation,
+        "the program is given the path of its socket"
+    );
+    assert!(failure.got.contains("no `{path}`"), "{failure}");
+    assert!(passed.is_empty());
     // A UDP server prints an address where the unix checker expects its path.
-    let (passed, failure) = judge("ch1-unix-echo", words(&[UDP_SOLUTION, "--port", "0"]));
+    let (passed, failure) = judge(
+        "ch1-unix-echo",
+        // (sh hands the path to nobody: the UDP server gets `--port 0`.)
+        words(&["sh", "-c", "exec \"$0\" --port 0", UDP_SOLUTION, "{path}"]),
+    );
     let failure = failure.expect("a UDP server is no unix server");
     assert_eq!(
         failure.expectation,

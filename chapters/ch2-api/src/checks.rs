@@ -12,6 +12,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
 use book_support::ServerProcess;
+use book_support::check::wire::{Stop, why_it_ended};
 use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session};
 use socket2::{Domain, SockAddr, Socket, Type};
 
@@ -53,18 +54,16 @@ fn connect(server: &mut ServerProcess) -> Result<BufReader<TcpStream>, Failure> 
 }
 
 /// Reads up to `size` bytes; returns them and, if fewer came, why.
-fn read_up_to(conn: &mut impl Read, size: usize) -> (Vec<u8>, Option<String>) {
+fn read_up_to(conn: &mut impl Read, size: usize) -> (Vec<u8>, Option<Stop>) {
     let mut got = Vec::with_capacity(size);
     let mut buf = vec![0; 64 * 1024];
     while got.len() < size {
         let want = buf.len().min(size - got.len());
         match conn.read(&mut buf[..want]) {
-            Ok(0) => return (got, Some("then the connection closed".into())),
+            Ok(0) => return (got, Some(Stop::Ended)),
             Ok(n) => got.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => {
-                return (got, Some(format!("then nothing for {ANSWER_TIMEOUT:?}")));
-            }
+            Err(e) => return (got, Some(Stop::from_error(&e))),
         }
     }
     (got, None)
@@ -79,17 +78,23 @@ fn check_sendall(session: &mut Session) -> Result<(), Failure> {
         if let Err(e) = conn.get_mut().write_all(format!("{size}\n").as_bytes()) {
             return Err(
                 Failure::new(expectation, "to send the request", e.to_string())
-                    .with_program(&mut server),
+                    .with_program(&server),
             );
         }
         let (got, short) = read_up_to(&mut conn, size);
-        if let Some(why) = short {
-            return Err(Failure::new(
-                expectation,
-                format!("{size} bytes"),
-                format!("{} bytes, {why}", got.len()),
-            )
-            .with_program(&mut server));
+        if let Some(stop) = short {
+            let why = match stop {
+                Stop::Ended => why_it_ended(&server),
+                Stop::Silent => format!("nothing more came within {ANSWER_TIMEOUT:?}"),
+                Stop::Error(e) => e,
+            };
+            let got = match got.len() {
+                0 => format!("nothing: {why}"),
+                n => format!("{n} bytes, then {why}"),
+            };
+            return Err(
+                Failure::new(expectation, format!("{size} bytes"), got).with_program(&server)
+            );
         }
         if let Some(i) = got
             .iter()
@@ -143,9 +148,30 @@ enum Setup {
     Nothing,
 }
 
-/// Runs one case: prepares the port, sends `line`, reads the answer.
-fn ask(conn: &mut BufReader<TcpStream>, setup: Setup, words: &[&str]) -> io::Result<String> {
-    let (v4_holder, v6_holder, port) = port_on_both()?;
+/// Runs one case: prepares a port, sends `words` with `PORT` replaced by
+/// it, reads the answer. Returns the words sent, the answer and the port.
+fn ask(
+    conn: &mut BufReader<TcpStream>,
+    setup: Setup,
+    words: &[&str],
+) -> (String, u16, io::Result<String>) {
+    let port = match port_on_both() {
+        Ok(found) => found,
+        Err(e) => return (words.join(" "), 0, Err(e)),
+    };
+    let number = port.2;
+    let sent = words.join(" ").replace("PORT", &number.to_string());
+    let answer = ask_on(conn, setup, port, &sent);
+    (sent, number, answer)
+}
+
+/// [`ask`] on a port already found.
+fn ask_on(
+    conn: &mut BufReader<TcpStream>,
+    setup: Setup,
+    (v4_holder, v6_holder, port): (Socket, Socket, u16),
+    line: &str,
+) -> io::Result<String> {
     let v4: SocketAddr = format!("127.0.0.1:{port}")
         .parse()
         .map_err(io::Error::other)?;
@@ -169,20 +195,12 @@ fn ask(conn: &mut BufReader<TcpStream>, setup: Setup, words: &[&str]) -> io::Res
         }
         Setup::Nothing => keep.push(Box::new((v4_holder, v6_holder))),
     }
-    let line: Vec<String> = words
-        .iter()
-        .map(|w| w.replace("PORT", &port.to_string()))
-        .collect();
-    conn.get_mut()
-        .write_all(format!("{}\n", line.join(" ")).as_bytes())?;
+    conn.get_mut().write_all(format!("{line}\n").as_bytes())?;
     let mut answer = String::new();
     if conn.read_line(&mut answer)? == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the connection closed",
-        ));
+        return Err(io::ErrorKind::UnexpectedEof.into());
     }
-    Ok(answer.trim_end().replace(&port.to_string(), "PORT"))
+    Ok(answer.trim_end().to_string())
 }
 
 // ANCHOR: check_connect_fallback
@@ -222,11 +240,18 @@ fn check_connect_fallback(session: &mut Session) -> Result<(), Failure> {
         ),
     ];
     for (what, setup, words, expected) in cases {
-        let expectation = format!("the answer to {:?} ({what})", words.join(" "));
-        let answer = match ask(&mut conn, setup, words) {
+        let (sent, port, answer) = ask(&mut conn, setup, words);
+        let expectation = format!("the answer to {sent:?} ({what})");
+        let expected = expected.replace("PORT", &port.to_string());
+        let answer = match answer {
             Ok(answer) => answer,
             Err(e) => {
-                let mut failure = Failure::new(expectation, expected, e.to_string());
+                let got = match Stop::from_error(&e) {
+                    Stop::Ended => format!("nothing: {}", why_it_ended(&server)),
+                    Stop::Silent => format!("nothing within {ANSWER_TIMEOUT:?}"),
+                    Stop::Error(text) => text,
+                };
+                let mut failure = Failure::new(expectation, &expected, got);
                 let timed_out = matches!(
                     e.kind(),
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -236,13 +261,13 @@ fn check_connect_fallback(session: &mut Session) -> Result<(), Failure> {
                         "an attempt without a timeout waits minutes for an address that never answers",
                     );
                 } else {
-                    failure = failure.with_program(&mut server);
+                    failure = failure.with_program(&server);
                 }
                 return Err(failure);
             }
         };
         let ok = if expected.ends_with(' ') {
-            answer.starts_with(expected)
+            answer.starts_with(&expected)
         } else {
             answer == expected
         };

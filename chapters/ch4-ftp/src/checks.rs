@@ -12,7 +12,8 @@ use std::net::TcpStream;
 use std::os::unix::fs::symlink;
 
 use book_support::ServerProcess;
-use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session};
+use book_support::check::wire::{Stop, why_it_ended};
+use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session, show_bytes};
 use md5::{Digest, Md5};
 
 /// Every checker of this chapter.
@@ -56,13 +57,18 @@ fn connect(server: &mut ServerProcess, what: &str) -> Result<BufReader<TcpStream
 }
 
 /// One line of the answer, or a description of what came instead.
-fn answer_line(conn: &mut BufReader<TcpStream>) -> Result<String, String> {
+fn answer_line(conn: &mut BufReader<TcpStream>, server: &ServerProcess) -> Result<String, String> {
     let mut line = String::new();
-    match conn.read_line(&mut line) {
-        Ok(0) => Err("the connection closed".into()),
-        Ok(_) => Ok(line.trim_end().to_string()),
-        Err(e) => Err(format!("no answer within {ANSWER_TIMEOUT:?} ({e})")),
-    }
+    let stop = match conn.read_line(&mut line) {
+        Ok(0) => Stop::Ended,
+        Ok(_) => return Ok(line.trim_end().to_string()),
+        Err(e) => Stop::from_error(&e),
+    };
+    Err(match stop {
+        Stop::Ended => format!("nothing: {}", why_it_ended(server)),
+        Stop::Silent => format!("nothing within {ANSWER_TIMEOUT:?}"),
+        Stop::Error(e) => format!("an error: {e}"),
+    })
 }
 
 /// Bytes that look like nothing in particular.
@@ -123,14 +129,20 @@ fn check_recv_exact(session: &mut Session) -> Result<(), Failure> {
     ];
     for (what, bytes, answers) in cases {
         let expectation = format!("the answer to {what}");
-        if let Err(e) = conn.get_mut().write_all(&bytes) {
-            return Err(
-                Failure::new(expectation, "to send the bytes", e.to_string())
-                    .with_program(&mut server),
-            );
+        // A send that meets a closed connection is told by the answer
+        // that does not come; a program that stops reading fails here.
+        if let Err(e) = conn.get_mut().write_all(&bytes)
+            && Stop::from_error(&e) != Stop::Ended
+        {
+            return Err(Failure::new(
+                expectation,
+                "the program to take the bytes we send",
+                e.to_string(),
+            )
+            .with_program(&server));
         }
         for expected in answers {
-            match answer_line(&mut conn) {
+            match answer_line(&mut conn, &server) {
                 Ok(line) if line == expected => {}
                 Ok(line) => {
                     return Err(Failure::new(
@@ -144,7 +156,7 @@ fn check_recv_exact(session: &mut Session) -> Result<(), Failure> {
                 }
                 Err(got) => {
                     return Err(Failure::new(expectation, format!("{expected:?}"), got)
-                        .with_program(&mut server));
+                        .with_program(&server));
                 }
             }
         }
@@ -156,6 +168,7 @@ fn check_recv_exact(session: &mut Session) -> Result<(), Failure> {
 
 // ANCHOR: check_safe_path
 fn check_safe_path(session: &mut Session) -> Result<(), Failure> {
+    session.require_path("the folder to serve", "--root {path}")?;
     let base = session.scratch_path("served");
     let root = base.join("root");
     let setup = || -> std::io::Result<()> {
@@ -211,14 +224,13 @@ fn check_safe_path(session: &mut Session) -> Result<(), Failure> {
             None => "refused".into(),
         };
         let expectation = format!("the answer to {what} ({name:?})");
-        let sent = conn.get_mut().write_all(format!("{name}\n").as_bytes());
-        let got = sent
-            .map_err(|e| e.to_string())
-            .and_then(|()| answer_line(&mut conn));
+        // A failed send is told by the answer that does not come.
+        let _ = conn.get_mut().write_all(format!("{name}\n").as_bytes());
+        let got = answer_line(&mut conn, &server);
         let line = match got {
             Ok(line) => line,
             Err(got) => {
-                return Err(Failure::new(expectation, expected, got).with_program(&mut server));
+                return Err(Failure::new(expectation, expected, got).with_program(&server));
             }
         };
         if line != expected {
@@ -234,11 +246,10 @@ fn check_safe_path(session: &mut Session) -> Result<(), Failure> {
                 return Err(Failure::new(expectation, "the file's bytes", e.to_string()));
             }
             if body != bytes {
-                let got = String::from_utf8_lossy(&body).into_owned();
                 return Err(Failure::new(
                     expectation,
-                    format!("{:?}", String::from_utf8_lossy(bytes)),
-                    got,
+                    show_bytes(bytes),
+                    show_bytes(&body),
                 ));
             }
         }

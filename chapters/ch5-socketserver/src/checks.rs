@@ -9,13 +9,10 @@
 //!   client keeps its connection open.
 
 use std::fs;
-use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use book_support::ServerProcess;
-use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session};
+use book_support::check::{Checker, Failure, Session, Wire};
 
 /// Every checker of this chapter.
 pub fn checkers() -> Vec<Checker> {
@@ -31,82 +28,6 @@ pub fn checkers() -> Vec<Checker> {
     ]
 }
 
-/// Connects to the program with bounded waits.
-fn connect(server: &mut ServerProcess, what: &str) -> Result<TcpStream, Failure> {
-    let stream = server
-        .socket_addr()
-        .map_err(|e| e.to_string())
-        .and_then(|addr| TcpStream::connect(addr).map_err(|e| e.to_string()))
-        .and_then(|s| {
-            s.set_read_timeout(Some(ANSWER_TIMEOUT))
-                .map_err(|e| e.to_string())?;
-            s.set_write_timeout(Some(ANSWER_TIMEOUT))
-                .map_err(|e| e.to_string())?;
-            Ok(s)
-        });
-    stream.map_err(|e| Failure::new(what, "a TCP connection", e).with_program(server))
-}
-
-/// Exactly `len` bytes of answer, or what came instead.
-fn answer(stream: &mut TcpStream, len: usize) -> Result<String, String> {
-    let mut got = vec![0; len];
-    let mut have = 0;
-    while have < len {
-        match stream.read(&mut got[have..]) {
-            Ok(0) => {
-                return Err(format!(
-                    "the connection closed after {:?}",
-                    String::from_utf8_lossy(&got[..have])
-                ));
-            }
-            Ok(n) => have += n,
-            Err(e) => {
-                return Err(format!(
-                    "{:?} and then nothing within {ANSWER_TIMEOUT:?} ({e})",
-                    String::from_utf8_lossy(&got[..have])
-                ));
-            }
-        }
-    }
-    Ok(String::from_utf8_lossy(&got).into_owned())
-}
-
-/// Is anything at all sent within `wait`?
-fn silent_for(stream: &mut TcpStream, wait: Duration) -> Result<(), String> {
-    let _ = stream.set_read_timeout(Some(wait));
-    let mut buf = [0; 64];
-    let result = match stream.read(&mut buf) {
-        Ok(0) => Err("the connection closed".to_string()),
-        Ok(n) => Err(format!("{:?}", String::from_utf8_lossy(&buf[..n]))),
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(()),
-        Err(e) => Err(e.to_string()),
-    };
-    let _ = stream.set_read_timeout(Some(ANSWER_TIMEOUT));
-    result
-}
-
-/// Sends `bytes`, then expects `expect` back.
-fn expect_answer(
-    server: &mut ServerProcess,
-    stream: &mut TcpStream,
-    expectation: &str,
-    bytes: &[u8],
-    expect: &str,
-) -> Result<(), Failure> {
-    if let Err(e) = stream.write_all(bytes) {
-        return Err(Failure::new(expectation, "to send", e.to_string()).with_program(server));
-    }
-    match answer(stream, expect.len()) {
-        Ok(got) if got == expect => Ok(()),
-        Ok(got) => Err(Failure::new(
-            expectation,
-            format!("{expect:?}"),
-            format!("{got:?}"),
-        )),
-        Err(got) => Err(Failure::new(expectation, format!("{expect:?}"), got).with_program(server)),
-    }
-}
-
 /// CPU time of process `pid` so far, in clock ticks (user + system).
 fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -118,8 +39,8 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
 
 // ANCHOR: check_upper_handler
 fn check_upper_handler(session: &mut Session) -> Result<(), Failure> {
-    let mut server = session.start(None)?;
-    let mut c = connect(&mut server, "connecting to the program")?;
+    let server = session.start(None)?;
+    let mut c = Wire::new(&server);
     let cases: [(&str, &[u8], &str); 3] = [
         ("the answer to `hello`", b"hello\n", "HELLO"),
         (
@@ -134,31 +55,32 @@ fn check_upper_handler(session: &mut Session) -> Result<(), Failure> {
         ),
     ];
     for (what, bytes, expect) in cases {
-        expect_answer(&mut server, &mut c, what, bytes, expect)?;
+        c.exchange(what, bytes, expect.as_bytes())?;
         session.pass(what);
     }
 
     let what = "no answer before the line is complete, then one answer";
-    let _ = c.write_all(b"spl");
-    if let Err(got) = silent_for(&mut c, Duration::from_millis(300)) {
-        return Err(Failure::new(what, "nothing until the newline", got)
-            .with_note("answer whole lines: read up to the newline, not what one read returns"));
-    }
-    expect_answer(&mut server, &mut c, what, b"it\n", "SPLIT")?;
+    c.send(what, b"spl")?;
+    c.expect_silence(what, Duration::from_millis(300))
+        .map_err(|f| {
+            f.with_note("answer whole lines: read up to the newline, not what one read returns")
+        })?;
+    c.exchange(what, b"it\n", b"SPLIT")?;
     session.pass(what);
 
     let what = "a blank line gets no answer and the connection stays open";
-    let _ = c.write_all(b"   \n");
-    if let Err(got) = silent_for(&mut c, Duration::from_millis(300)) {
-        return Err(Failure::new(what, "nothing", got).with_note(
-            "strip the line to see that it is blank; an empty read is the end, a blank line is not",
-        ));
-    }
-    expect_answer(&mut server, &mut c, what, b"still open\n", "STILL OPEN")?;
+    c.send(what, b"   \n")?;
+    c.expect_silence(what, Duration::from_millis(300))
+        .map_err(|f| {
+            f.with_note(
+                "strip the line to see that it is blank; an empty read is the end, a blank line is not",
+            )
+        })?;
+    c.exchange(what, b"still open\n", b"STILL OPEN")?;
     session.pass(what);
 
     let what = "the handler ends when its client leaves, without spinning";
-    drop(c);
+    c.hang_up();
     let before = cpu_ticks(server.pid());
     thread::sleep(Duration::from_millis(500));
     let after = cpu_ticks(server.pid());
@@ -173,8 +95,7 @@ fn check_upper_handler(session: &mut Session) -> Result<(), Failure> {
             .with_note("a read that returns 0 bytes means the client left: stop reading"));
         }
     }
-    let mut again = connect(&mut server, what)?;
-    expect_answer(&mut server, &mut again, what, b"next\n", "NEXT")?;
+    Wire::new(&server).exchange(what, b"next\n", b"NEXT")?;
     session.pass(what);
     Ok(())
 }
@@ -182,25 +103,23 @@ fn check_upper_handler(session: &mut Session) -> Result<(), Failure> {
 
 // ANCHOR: check_thread_per_request
 fn check_thread_per_request(session: &mut Session) -> Result<(), Failure> {
-    let mut server = session.start(None)?;
+    let server = session.start(None)?;
     let what = "the answer to one client";
-    let mut first = connect(&mut server, what)?;
-    expect_answer(&mut server, &mut first, what, b"one\n", "ONE")?;
+    let mut first = Wire::new(&server);
+    first.exchange(what, b"one\n", b"ONE")?;
     session.pass(what);
 
     let what = "ten clients answered while another sits on half a line";
-    let mut dawdler = connect(&mut server, what)?;
-    let _ = dawdler.write_all(b"half a li");
+    let mut dawdler = Wire::new(&server);
+    dawdler.send(what, b"half a li")?;
     let mut others = Vec::new();
     for i in 0..10 {
-        others.push(connect(&mut server, what)?);
+        others.push(Wire::new(&server));
         let c = others.last_mut().expect("just pushed");
-        expect_answer(
-            &mut server,
-            c,
+        c.exchange(
             what,
             format!("client {i}\n").as_bytes(),
-            &format!("CLIENT {i}"),
+            format!("CLIENT {i}").as_bytes(),
         )
         .map_err(|f| f.with_note("each request must run on a thread of its own"))?;
     }
@@ -216,7 +135,7 @@ fn check_thread_per_request(session: &mut Session) -> Result<(), Failure> {
         Some(status) if status.success() => {}
         Some(status) => {
             return Err(
-                Failure::new(what, "exit status 0", status.to_string()).with_program(&mut server)
+                Failure::new(what, "exit status 0", status.to_string()).with_program(&server)
             );
         }
         None => {
@@ -231,12 +150,8 @@ fn check_thread_per_request(session: &mut Session) -> Result<(), Failure> {
     session.pass(what);
 
     let what = "the waiting client's connection ends (it gets EOF, not silence)";
-    let mut rest = Vec::new();
-    match dawdler.read_to_end(&mut rest) {
-        Ok(_) => session.pass(what),
-        Err(e) if e.kind() == ErrorKind::ConnectionReset => session.pass(what),
-        Err(e) => return Err(Failure::new(what, "EOF", e.to_string())),
-    }
+    dawdler.expect_close(what)?;
+    session.pass(what);
     Ok(())
 }
 // ANCHOR_END: check_thread_per_request

@@ -25,6 +25,12 @@ use std::time::Duration;
 
 use crate::process::ServerProcess;
 
+pub mod bytes;
+pub mod wire;
+
+pub use bytes::show_bytes;
+pub use wire::Wire;
+
 /// How long a checker waits for any one answer. Long enough for a loaded
 /// machine, short enough that a wrong program fails in seconds.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -59,7 +65,7 @@ impl Failure {
 
     /// Adds what the program under test said on stderr, which usually tells
     /// why it failed. A `todo!()` still in place reads as "not done yet".
-    pub fn with_program(mut self, server: &mut ServerProcess) -> Self {
+    pub fn with_program(mut self, server: &ServerProcess) -> Self {
         self.note = describe_stderr(&server.final_stderr());
         self
     }
@@ -114,6 +120,11 @@ impl Program {
     pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dir = Some(dir.into());
         self
+    }
+
+    /// Does the command line use `placeholder` (`{path}`, `{port}`)?
+    pub fn mentions(&self, placeholder: &str) -> bool {
+        self.words.iter().any(|w| w.contains(placeholder))
     }
 
     /// The command line, placeholders and all, for messages.
@@ -181,6 +192,23 @@ impl Session {
     /// The program under test.
     pub fn program(&self) -> &Program {
         &self.program
+    }
+
+    /// Fails at once, saying so, when the command line has no `{path}`:
+    /// a checker that must hand the program a path (`what`: "the folder to
+    /// serve", say) cannot, and every later answer would be a riddle.
+    pub fn require_path(&self, what: &str, example: &str) -> Result<(), Failure> {
+        if self.program.mentions("{path}") {
+            return Ok(());
+        }
+        Err(Failure::new(
+            format!("the program is given {what}"),
+            format!("a command line with `{{path}}` in it, e.g. `{example}`"),
+            format!(
+                "`{}`: no `{{path}}`, so the program was given no {what}",
+                self.program.display()
+            ),
+        ))
     }
 
     /// Starts the program (see [`Program::start`]).
