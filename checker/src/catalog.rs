@@ -116,11 +116,35 @@ impl Exercise {
             .with_context(|| format!("cannot make a starter from {}", path.display()))?;
         Ok(format!(
             "// Exercise {name}: {title}\n\
+             // Run it: `{run}`\n\
              // Check it: `cargo exercise check {name}`. Stuck? `cargo exercise hint {name}`.\n\
              \n{body}",
             name = self.name,
             title = self.title,
+            run = self.run_line(),
         ))
+    }
+
+    /// The command that runs the student's copy by hand: port 0 (the
+    /// program prints the port it got), a socket under /tmp, the student's
+    /// own folder to serve.
+    pub fn run_line(&self) -> String {
+        let mut words = vec![format!(
+            "cargo run --manifest-path my-exercises/Cargo.toml --bin {} --",
+            self.name
+        )];
+        let mut previous = "";
+        for arg in &self.args {
+            let word = match arg.as_str() {
+                "{port}" => "0".to_string(),
+                "{path}" if previous == "--root" => "my-exercises".to_string(),
+                "{path}" => format!("/tmp/{}.sock", self.name),
+                other => other.to_string(),
+            };
+            words.push(word);
+            previous = arg;
+        }
+        words.join(" ")
     }
 }
 

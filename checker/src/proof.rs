@@ -65,21 +65,21 @@ impl Proof {
 /// Builds every starter and every solution in a crate shaped like the
 /// student's (under `target/exercises/proof`), then runs each checker on both.
 pub fn prove(root: &Path, exercises: &[Exercise], checkers: &[Checker]) -> Result<Vec<Proof>> {
-    let proof_crate = StudentCrate {
-        dir: root.join("target").join("exercises").join("proof"),
-        target_dir: root.join("target").join("exercises"),
-    };
+    let proof_crate =
+        StudentCrate::elsewhere(root, &root.join("target").join("exercises").join("proof"));
     // Start clean, so the starters are the untouched ones.
     let bin = proof_crate.dir.join("src").join("bin");
     if bin.exists() {
         fs::remove_dir_all(&bin).with_context(|| format!("cannot clean {}", bin.display()))?;
     }
-    proof_crate.init(root, exercises)?;
+    fs::create_dir_all(&bin).with_context(|| format!("cannot create {}", bin.display()))?;
     for exercise in exercises {
         let dest = proof_crate.program_source(&solution_name(exercise));
         fs::copy(exercise.solution_path(), &dest)
             .with_context(|| format!("cannot copy {}", exercise.solution_path().display()))?;
     }
+    // After the solutions, so that the manifest names them too.
+    proof_crate.init(root, exercises)?;
     proof_crate
         .build(&[], false)
         .context("the starters and solutions must compile in the student's crate")?;

@@ -9,6 +9,15 @@
 //!
 //! The same shape, with the reference solutions added beside the starters,
 //! is what `cargo exercise verify` builds to prove every checker.
+//!
+//! Every such crate builds in one target folder, so that the dependencies
+//! are compiled once. That is safe only if no two crates share a package
+//! name (cargo would take one crate's build for the other's: same name, same
+//! version, same fingerprint) or a program name (the last build would own
+//! `debug/NAME`). So each crate has a package name of its own, and every
+//! crate but the student's own `my-exercises/` prefixes its programs' names:
+//! a verdict is always about the code in the crate it judges, whatever was
+//! built before.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,6 +43,12 @@ pub struct StudentCrate {
     /// `target/debug`, so that building it never waits for (or blocks) a
     /// `cargo test` of the book, the way trybuild does it.
     pub target_dir: PathBuf,
+    /// The crate's package name, unique among the crates that share
+    /// `target_dir`.
+    pub package: String,
+    /// What the crate's program names start with: empty for the student's
+    /// own crate, so that `cargo run --bin ch1-udp-echo` runs their copy.
+    pub prefix: String,
 }
 
 impl StudentCrate {
@@ -41,7 +56,36 @@ impl StudentCrate {
     pub fn mine(root: &Path) -> Self {
         StudentCrate {
             dir: root.join("my-exercises"),
-            target_dir: root.join("target").join("exercises"),
+            target_dir: exercises_target(root),
+            package: "my-exercises".into(),
+            prefix: String::new(),
+        }
+    }
+
+    /// A crate of the student's shape in another folder (a teacher's copy of
+    /// a student's work, a test's): its package and its programs are named
+    /// after the folder, so it never takes the place of `my-exercises/`.
+    pub fn elsewhere(root: &Path, dir: &Path) -> Self {
+        let name: String = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let name = name.trim_matches('-');
+        let name = if name.is_empty() { "exercises" } else { name };
+        StudentCrate {
+            dir: dir.to_path_buf(),
+            target_dir: exercises_target(root),
+            package: format!("exercises-in-{name}"),
+            prefix: format!("{name}--"),
         }
     }
 
@@ -50,9 +94,14 @@ impl StudentCrate {
         self.dir.join("src").join("bin").join(format!("{name}.rs"))
     }
 
+    /// The name cargo gives the program made from `src/bin/NAME.rs`.
+    pub fn program_name(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
     /// The built program of an exercise.
     pub fn program(&self, name: &str) -> PathBuf {
-        self.target_dir.join("debug").join(name)
+        self.target_dir.join("debug").join(self.program_name(name))
     }
 
     /// Writes the crate's manifest (always: it is generated) and a starter
@@ -61,13 +110,6 @@ impl StudentCrate {
     pub fn init(&self, root: &Path, exercises: &[Exercise]) -> Result<Vec<String>> {
         fs::create_dir_all(self.dir.join("src").join("bin"))
             .with_context(|| format!("cannot create {}", self.dir.display()))?;
-        fs::write(self.dir.join("Cargo.toml"), manifest(root, &self.dir)?)
-            .with_context(|| format!("cannot write {}/Cargo.toml", self.dir.display()))?;
-        let lock = self.dir.join("Cargo.lock");
-        if !lock.exists() {
-            // Start from the book's versions, so nothing new is downloaded.
-            let _ = fs::copy(root.join("Cargo.lock"), &lock);
-        }
         let mut written = Vec::new();
         for exercise in exercises {
             let path = self.program_source(&exercise.name);
@@ -78,7 +120,33 @@ impl StudentCrate {
                 .with_context(|| format!("cannot write {}", path.display()))?;
             written.push(exercise.name.clone());
         }
+        // After the starters, so that the manifest names every program.
+        let programs = self.programs()?;
+        let manifest = manifest(root, &self.dir, &self.package, &self.prefix, &programs)?;
+        fs::write(self.dir.join("Cargo.toml"), manifest)
+            .with_context(|| format!("cannot write {}/Cargo.toml", self.dir.display()))?;
+        let lock = self.dir.join("Cargo.lock");
+        if !lock.exists() {
+            // Start from the book's versions, so nothing new is downloaded.
+            let _ = fs::copy(root.join("Cargo.lock"), &lock);
+        }
         Ok(written)
+    }
+
+    /// The programs in `src/bin/`, by file name without `.rs`.
+    fn programs(&self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        let bin = self.dir.join("src").join("bin");
+        for entry in fs::read_dir(&bin).with_context(|| format!("cannot read {}", bin.display()))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "rs")
+                && let Some(stem) = path.file_stem()
+            {
+                names.push(stem.to_string_lossy().into_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     /// Builds the named programs (all of them when `names` is empty).
@@ -102,7 +170,7 @@ impl StudentCrate {
             command.arg("--bins");
         }
         for name in names {
-            command.arg("--bin").arg(name);
+            command.arg("--bin").arg(self.program_name(name));
         }
         if show_output {
             let status = command.status().context("cannot run cargo")?;
@@ -126,7 +194,13 @@ impl StudentCrate {
 /// crate and every dependency of a chapter crate (an exercise's solution is a
 /// program of its chapter, so it may use what the chapter uses), with the
 /// book's versions and paths made relative to `dir` when it is inside the book.
-fn manifest(root: &Path, dir: &Path) -> Result<String> {
+fn manifest(
+    root: &Path,
+    dir: &Path,
+    package_name: &str,
+    prefix: &str,
+    programs: &[String],
+) -> Result<String> {
     let workspace_deps = read_table(&root.join("Cargo.toml"))?
         .get("workspace")
         .and_then(|w| w.get("dependencies"))
@@ -183,10 +257,25 @@ fn manifest(root: &Path, dir: &Path) -> Result<String> {
 
     let mut manifest = toml::Table::new();
     let mut package = toml::Table::new();
-    package.insert("name".into(), "my-exercises".into());
+    package.insert("name".into(), package_name.into());
     package.insert("version".into(), "0.1.0".into());
     package.insert("edition".into(), "2024".into());
     package.insert("publish".into(), false.into());
+    if !prefix.is_empty() {
+        // Name every program with the prefix: the files keep the
+        // exercises' names, the programs get names of their own.
+        package.insert("autobins".into(), false.into());
+        let bins: Vec<toml::Value> = programs
+            .iter()
+            .map(|name| {
+                let mut bin = toml::Table::new();
+                bin.insert("name".into(), format!("{prefix}{name}").into());
+                bin.insert("path".into(), format!("src/bin/{name}.rs").into());
+                bin.into()
+            })
+            .collect();
+        manifest.insert("bin".into(), bins.into());
+    }
     manifest.insert("package".into(), package.into());
     manifest.insert("dependencies".into(), dependencies.into());
     // A starter has a todo!() where code will go: its unused variables are
@@ -204,6 +293,11 @@ fn manifest(root: &Path, dir: &Path) -> Result<String> {
         "# Made by `cargo exercise init`, and made again by every `cargo exercise`\n\
          # command: edit the programs in src/bin/, not this file.\n\n{body}"
     ))
+}
+
+/// The target folder every exercise crate builds in.
+fn exercises_target(root: &Path) -> PathBuf {
+    root.join("target").join("exercises")
 }
 
 /// Adds `extra` features (a TOML array, if any) to a dependency's spec.

@@ -11,8 +11,8 @@ fn init_writes_every_starter_once_and_keeps_the_students_edits() {
     let exercises = catalog::load(&root).unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let mine = StudentCrate {
-        dir: scratch.path().join("my-exercises"),
         target_dir: scratch.path().join("target"),
+        ..StudentCrate::mine(scratch.path())
     };
 
     let written = mine.init(&root, &exercises).unwrap();
@@ -47,8 +47,8 @@ fn the_students_crate_depends_on_every_chapter_and_stands_alone() {
     let exercises = catalog::load(&root).unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let mine = StudentCrate {
-        dir: scratch.path().join("my-exercises"),
         target_dir: scratch.path().join("target"),
+        ..StudentCrate::mine(scratch.path())
     };
     mine.init(&root, &exercises).unwrap();
     let manifest: toml::Table =

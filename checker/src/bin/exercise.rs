@@ -33,6 +33,10 @@ use clap::{Parser, Subcommand};
     about = "Do the book's exercises and get a verdict."
 )]
 struct Cli {
+    /// Your exercises' folder (a teacher's copy of a student's, say);
+    /// `my-exercises/` at the top of the book when left out.
+    #[arg(long, global = true, value_name = "DIR")]
+    dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -80,15 +84,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut failed = false;
     let code = book_support::cli::run(|| {
-        failed = dispatch(cli.command)?;
+        failed = dispatch(cli.command, cli.dir.as_deref())?;
         Ok(())
     });
     if failed { ExitCode::FAILURE } else { code }
 }
 
 /// Runs one command; `Ok(true)` means it ran and its answer is "fail".
-fn dispatch(command: Cmd) -> Result<bool> {
+fn dispatch(command: Cmd, dir: Option<&std::path::Path>) -> Result<bool> {
     let root = root();
+    let mine = match dir {
+        Some(dir) => StudentCrate::elsewhere(&root, &std::path::absolute(dir)?),
+        None => StudentCrate::mine(&root),
+    };
     let exercises = catalog::load(&root)?;
     match command {
         Cmd::List => {
@@ -96,7 +104,21 @@ fn dispatch(command: Cmd) -> Result<bool> {
             Ok(false)
         }
         Cmd::Init => {
-            init(&root, &exercises)?;
+            let written = init(&root, &exercises, &mine)?;
+            let folder = relative(&root, &mine.dir);
+            if written == 0 {
+                println!(
+                    "nothing to do: {folder}/ already has a program for each of the {} exercises \
+                     (init never overwrites your work)",
+                    exercises.len()
+                );
+            } else {
+                println!(
+                    "{written} new starters in {folder}/src/bin/; \
+                     next: `cargo exercise check {}`",
+                    exercises[0].name
+                );
+            }
             Ok(false)
         }
         Cmd::Hint { name } => {
@@ -113,7 +135,7 @@ fn dispatch(command: Cmd) -> Result<bool> {
             name,
             cmd,
             solution,
-        } => check(&root, &exercises, name, cmd, solution),
+        } => check(&root, &exercises, &mine, name, cmd, solution),
         Cmd::Sync { check: true } => {
             let drifted = proof::drifted_starters(&exercises)?;
             if !drifted.is_empty() {
@@ -181,20 +203,23 @@ fn list(exercises: &[Exercise]) {
     println!("\n`cargo exercise check` judges them all; `cargo exercise check NAME` one.");
 }
 
-fn init(root: &std::path::Path, exercises: &[Exercise]) -> Result<StudentCrate> {
-    let mine = StudentCrate::mine(root);
-    for name in mine.init(root, exercises)? {
+/// Makes the student's crate, with a starter for every exercise it lacks.
+/// Returns how many starters it wrote.
+fn init(root: &std::path::Path, exercises: &[Exercise], mine: &StudentCrate) -> Result<usize> {
+    let written = mine.init(root, exercises)?;
+    for name in &written {
         println!(
             "new starter: {}",
-            relative(root, &mine.program_source(&name))
+            relative(root, &mine.program_source(name))
         );
     }
-    Ok(mine)
+    Ok(written.len())
 }
 
 fn check(
     root: &std::path::Path,
     exercises: &[Exercise],
+    mine: &StudentCrate,
     name: Option<String>,
     cmd: Option<String>,
     solution: bool,
@@ -216,7 +241,7 @@ fn check(
             .map(|e| program_for(&bin_dir.join(&e.name), e))
             .collect()
     } else {
-        let mine = init(root, exercises)?;
+        init(root, exercises, mine)?;
         let names: Vec<&str> = chosen.iter().map(|e| e.name.as_str()).collect();
         mine.build(&names, true)?;
         chosen
