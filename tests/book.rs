@@ -74,3 +74,38 @@ fn the_html_has_no_raw_include_left() {
         &findings().raw_directives,
     );
 }
+
+/// No command in the book harms a reader who pastes it: not on a page,
+/// not in a transcript a page shows, not in the transcript specs. A point
+/// about injection is made with a harmless payload (`touch pwned`).
+#[test]
+fn no_page_shows_a_destructive_command() {
+    let destructive = regex::Regex::new(
+        r"\brm\s+-[a-zA-Z]*[rf]|\bmkfs\b|\bdd\s+if=|>\s*/dev/sd|:\(\)\s*\{|\bshred\b|chmod\s+-R",
+    )
+    .unwrap();
+    let mut found = Vec::new();
+    let mut dirs = vec![xtask::workspace_root().join("book")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for (number, line) in text.lines().enumerate() {
+                if destructive.is_match(line) {
+                    found.push(format!("{}:{}: {line}", path.display(), number + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "commands that harm a reader who pastes them:\n{}",
+        found.join("\n")
+    );
+}

@@ -6,9 +6,6 @@
 //! cargo run --manifest-path my-exercises/Cargo.toml --bin ch1-udp-echo -- --port 9999
 //! printf 'hello\n' | cargo run -p ch1-families --bin echo-client -- --transport udp --port 9999
 //! ```
-//!
-//! The reference solution runs with
-//! `cargo run -p ch1-families --bin ch1-udp-echo -- --port 9999`.
 
 use std::net::{Ipv4Addr, UdpSocket};
 use std::process::ExitCode;

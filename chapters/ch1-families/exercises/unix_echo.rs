@@ -7,9 +7,6 @@
 //! cargo run --manifest-path my-exercises/Cargo.toml --bin ch1-unix-echo -- /tmp/echo.sock
 //! printf 'hello\n' | cargo run -p ch1-families --bin echo-client -- --transport unix-dgram --path /tmp/echo.sock
 //! ```
-//!
-//! The reference solution runs with
-//! `cargo run -p ch1-families --bin ch1-unix-echo -- /tmp/echo.sock`.
 
 use std::fs;
 use std::io;

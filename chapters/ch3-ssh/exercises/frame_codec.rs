@@ -15,8 +15,6 @@
 //! says why, and closes that connection. It serves many clients at once.
 //!
 //! Your part is `write_frame` and `read_frame`.
-//!
-//! Run it: `cargo run -p ch3-ssh --bin ch3-frame-codec -- --port 0`
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -11,8 +11,6 @@
 //!
 //! and again, until the client closes the connection. Your part is
 //! `recv_exact`: the article's `while receive_size < length` loop.
-//!
-//! Run it: `cargo run -p ch3-ssh --bin ch3-recv-exact -- --port 0`
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};

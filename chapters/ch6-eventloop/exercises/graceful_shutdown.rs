@@ -7,8 +7,6 @@
 //! lines that have arrived and ends. The accept loop and the shutdown are
 //! yours: on SIGTERM or SIGINT stop accepting, tell the connections, wait
 //! for them (a bounded time), and return so the program exits with 0.
-//!
-//! `cargo run -p ch6-eventloop --bin ch6-graceful-shutdown -- --port 0`
 
 use std::io;
 use std::process::ExitCode;

@@ -5,8 +5,6 @@
 //! line gets no answer). Its loop is written; what each connection keeps
 //! between events is yours: the bytes of a line not yet finished, and the
 //! answers not yet written.
-//!
-//! `cargo run -p ch6-eventloop --bin ch6-line-buffer -- --port 0`
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};

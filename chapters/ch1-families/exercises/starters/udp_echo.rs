@@ -1,4 +1,5 @@
 // Exercise ch1-udp-echo: A UDP echo server that sends every datagram back whole
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch1-udp-echo -- --port 0`
 // Check it: `cargo exercise check ch1-udp-echo`. Stuck? `cargo exercise hint ch1-udp-echo`.
 
 //! A UDP echo server: every datagram goes back to its sender, whole.
@@ -9,9 +10,6 @@
 //! cargo run --manifest-path my-exercises/Cargo.toml --bin ch1-udp-echo -- --port 9999
 //! printf 'hello\n' | cargo run -p ch1-families --bin echo-client -- --transport udp --port 9999
 //! ```
-//!
-//! The reference solution runs with
-//! `cargo run -p ch1-families --bin ch1-udp-echo -- --port 9999`.
 
 use std::net::{Ipv4Addr, UdpSocket};
 use std::process::ExitCode;

@@ -1,4 +1,5 @@
 // Exercise ch1-unix-echo: A Unix datagram echo server that replies to each sender's path
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch1-unix-echo -- /tmp/ch1-unix-echo.sock`
 // Check it: `cargo exercise check ch1-unix-echo`. Stuck? `cargo exercise hint ch1-unix-echo`.
 
 //! A Unix datagram echo server: every datagram goes back to the path of the
@@ -10,9 +11,6 @@
 //! cargo run --manifest-path my-exercises/Cargo.toml --bin ch1-unix-echo -- /tmp/echo.sock
 //! printf 'hello\n' | cargo run -p ch1-families --bin echo-client -- --transport unix-dgram --path /tmp/echo.sock
 //! ```
-//!
-//! The reference solution runs with
-//! `cargo run -p ch1-families --bin ch1-unix-echo -- /tmp/echo.sock`.
 
 use std::fs;
 use std::io;

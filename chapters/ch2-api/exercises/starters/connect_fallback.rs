@@ -1,4 +1,5 @@
 // Exercise ch2-connect-fallback: Try each address in turn, each with a timeout, like create_connection
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch2-connect-fallback -- --port 0`
 // Check it: `cargo exercise check ch2-connect-fallback`. Stuck? `cargo exercise hint ch2-connect-fallback`.
 
 //! `create_connection`'s heart: try each address in turn, each with a

@@ -1,4 +1,5 @@
 // Exercise ch2-sendall: sendall on a non-blocking socket: send until every byte is taken
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch2-sendall -- --port 0`
 // Check it: `cargo exercise check ch2-sendall`. Stuck? `cargo exercise hint ch2-sendall`.
 
 //! `sendall`, built on `send`.

@@ -1,4 +1,5 @@
 // Exercise ch3-frame-codec: Write and read length-prefixed frames
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch3-frame-codec -- --port 0`
 // Check it: `cargo exercise check ch3-frame-codec`. Stuck? `cargo exercise hint ch3-frame-codec`.
 
 //! A frame echo server: the framed protocol's codec.
@@ -18,8 +19,6 @@
 //! says why, and closes that connection. It serves many clients at once.
 //!
 //! Your part is `write_frame` and `read_frame`.
-//!
-//! Run it: `cargo run -p ch3-ssh --bin ch3-frame-codec -- --port 0`
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};

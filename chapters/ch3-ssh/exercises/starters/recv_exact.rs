@@ -1,4 +1,5 @@
 // Exercise ch3-recv-exact: Receive exactly the announced number of bytes
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch3-recv-exact -- --port 0`
 // Check it: `cargo exercise check ch3-recv-exact`. Stuck? `cargo exercise hint ch3-recv-exact`.
 
 //! An upload server that receives exactly the announced number of bytes.
@@ -14,8 +15,6 @@
 //!
 //! and again, until the client closes the connection. Your part is
 //! `recv_exact`: the article's `while receive_size < length` loop.
-//!
-//! Run it: `cargo run -p ch3-ssh --bin ch3-recv-exact -- --port 0`
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};

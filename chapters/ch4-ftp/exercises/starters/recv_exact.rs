@@ -1,4 +1,5 @@
 // Exercise ch4-recv-exact: Receive exactly N bytes and check their md5, without eating the digest
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch4-recv-exact -- --port 0`
 // Check it: `cargo exercise check ch4-recv-exact`. Stuck? `cargo exercise hint ch4-recv-exact`.
 
 //! Receive exactly N bytes, hash them, and not one byte more.

@@ -1,4 +1,5 @@
 // Exercise ch4-safe-path: Serve only the files under a root: no `..`, no absolute paths, no symlinks out
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch4-safe-path -- --port 0 --root my-exercises`
 // Check it: `cargo exercise check ch4-safe-path`. Stuck? `cargo exercise hint ch4-safe-path`.
 
 //! Resolve a requested name safely under a root.

@@ -1,4 +1,5 @@
 // Exercise ch5-thread-per-request: A concurrency model of your own: a thread per request, joined at close
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch5-thread-per-request -- --port 0`
 // Check it: `cargo exercise check ch5-thread-per-request`. Stuck? `cargo exercise hint ch5-thread-per-request`.
 
 //! A concurrency model of your own: a thread per request.

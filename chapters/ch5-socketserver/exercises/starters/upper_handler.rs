@@ -1,4 +1,5 @@
 // Exercise ch5-upper-handler: The upper-casing handler: whole lines in, stripped capitals out
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch5-upper-handler -- --port 0`
 // Check it: `cargo exercise check ch5-upper-handler`. Stuck? `cargo exercise hint ch5-upper-handler`.
 
 //! The upper-casing handler, written against this chapter's `Handler` trait.

@@ -1,4 +1,5 @@
 // Exercise ch6-graceful-shutdown: Graceful shutdown: stop accepting, finish what is in flight, exit 0
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch6-graceful-shutdown -- --port 0`
 // Check it: `cargo exercise check ch6-graceful-shutdown`. Stuck? `cargo exercise hint ch6-graceful-shutdown`.
 
 //! Exercise ch6-graceful-shutdown: stop on SIGTERM or Ctrl-C without
@@ -10,8 +11,6 @@
 //! lines that have arrived and ends. The accept loop and the shutdown are
 //! yours: on SIGTERM or SIGINT stop accepting, tell the connections, wait
 //! for them (a bounded time), and return so the program exits with 0.
-//!
-//! `cargo run -p ch6-eventloop --bin ch6-graceful-shutdown -- --port 0`
 
 use std::io;
 use std::process::ExitCode;

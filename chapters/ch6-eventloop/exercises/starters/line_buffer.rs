@@ -1,4 +1,5 @@
 // Exercise ch6-line-buffer: An event loop's connection state: split lines, stuck lines, partial writes
+// Run it: `cargo run --manifest-path my-exercises/Cargo.toml --bin ch6-line-buffer -- --port 0`
 // Check it: `cargo exercise check ch6-line-buffer`. Stuck? `cargo exercise hint ch6-line-buffer`.
 
 //! Exercise ch6-line-buffer: the per-connection state of an event loop.
@@ -8,8 +9,6 @@
 //! line gets no answer). Its loop is written; what each connection keeps
 //! between events is yours: the bytes of a line not yet finished, and the
 //! answers not yet written.
-//!
-//! `cargo run -p ch6-eventloop --bin ch6-line-buffer -- --port 0`
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
