@@ -117,7 +117,7 @@ fn a_live_server_keeps_its_path() {
 fn stop_with(transport: &str, signal: libc::c_int) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("echo.sock");
-    let mut server = start_at(transport, &path, &[]);
+    let server = start_at(transport, &path, &[]);
     assert!(path.exists());
     let pid = libc::pid_t::try_from(server.pid()).unwrap();
     // SAFETY: kill takes plain numbers; the pid is our own child's.
@@ -146,7 +146,7 @@ fn sigterm_and_sighup_remove_the_socket_file() {
 
 #[test]
 fn a_tcp_server_stops_on_ctrl_c_too() {
-    let mut server = ServerProcess::start(SERVER, ["--transport", "tcp", "--port", "0"]).unwrap();
+    let server = ServerProcess::start(SERVER, ["--transport", "tcp", "--port", "0"]).unwrap();
     let pid = libc::pid_t::try_from(server.pid()).unwrap();
     // SAFETY: as above.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);

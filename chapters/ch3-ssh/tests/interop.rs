@@ -88,7 +88,7 @@ fn without_the_ack_the_article_server_sends_size_and_result_glued() {
 #[test]
 fn the_article_server_dies_on_output_that_is_not_utf8_and_ours_does_not() {
     let Some(python) = python3() else { return };
-    let mut theirs = python_server(python);
+    let theirs = python_server(python);
     let out = client(&theirs.port().unwrap(), &[], b"printf '\\377'\n");
     assert_eq!(
         text(&out.stderr),

@@ -296,7 +296,7 @@ fn bug_a_malformed_command_kills_the_articles_server() {
     let Some(python) = python3() else { return };
     let world = World::new();
     for bad in [&b"get with space.txt"[..], b"get", b"hello there you"] {
-        let mut server = python_server(python, &world.root);
+        let server = python_server(python, &world.root);
         let mut conn = connect(&server);
         conn.write_all(bad).unwrap();
         let status = server.wait_for_exit(BOUND).expect("the server dies");
@@ -308,7 +308,7 @@ fn bug_a_malformed_command_kills_the_articles_server() {
 #[test]
 fn fixed_the_rust_server_answers_bad_commands_and_keeps_serving() {
     let world = World::new();
-    let mut server = world.server("article");
+    let server = world.server("article");
     let mut conn = connect(&server);
     let cases: [(&[u8], &str); 4] = [
         (b"\n", "error: empty command"),
@@ -336,7 +336,7 @@ fn fixed_the_rust_server_answers_bad_commands_and_keeps_serving() {
 #[test]
 fn a_megabyte_command_without_newline_gets_a_clear_error_and_the_server_goes_on() {
     let world = World::new();
-    let mut server = world.server("article");
+    let server = world.server("article");
     let mut conn = connect(&server);
     // Sent from a thread: the server stops reading after 1024 bytes.
     let mut writer = conn.try_clone().unwrap();

@@ -92,7 +92,7 @@ fn errors_are_replies_and_the_connection_goes_on() {
 #[test]
 fn an_oversized_request_gets_a_clear_error_and_the_server_goes_on() {
     let world = World::new();
-    let mut server = world.server("framed");
+    let server = world.server("framed");
     let mut conn = connect(&server);
     let mut writer = conn.try_clone().unwrap();
     let sender = thread::spawn(move || {

@@ -231,7 +231,7 @@ fn ten_thousand_connect_close(model: &str) {
 /// SIGTERM: a line already sent is answered, every connection is closed,
 /// and the server exits with success.
 fn shutdown_finishes_in_flight(model: &str) {
-    let mut s = server(model);
+    let s = server(model);
     let mut idle = connect(&s);
     exchange(&mut idle, "idle", "IDLE");
     let mut busy = connect(&s);
@@ -258,7 +258,7 @@ fn shutdown_finishes_in_flight(model: &str) {
 /// answer that comes is right, every client is let go (EOF or a reset,
 /// never left hanging), and the server exits with success.
 fn shutdown_under_load(model: &str) {
-    let mut s = server(model);
+    let s = server(model);
     let addr = s.socket_addr().unwrap();
     let (warm, warmed) = mpsc::channel();
     let clients: Vec<_> = (0..20)

@@ -145,7 +145,7 @@ fn main() -> ExitCode {
         );
         let mut rows = Vec::new();
         for &model in &args.models {
-            let mut server = start(model)?;
+            let server = start(model)?;
             let addr = server.socket_addr()?;
             let pid = server.pid();
             // One round trip first: the server has then set itself up (its
