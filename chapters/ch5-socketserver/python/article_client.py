@@ -2,8 +2,9 @@
 # read a message, skip it if blank, send it, print what one recv(1024) brings.
 #
 # It sends a newline after each message: the article's server strips it, and
-# the Rust server reads one line per message. Reads stdin until its end, so a
-# person and a test use it alike; `--port` chooses the port.
+# the Rust server reads one line per message. (article_client_exact.py leaves
+# the newline out, as the article's clients do.) Reads stdin until its end,
+# so a person and a test use it alike; `--port` chooses the port.
 import socket
 import sys
 

@@ -1,4 +1,9 @@
 //! The `upper-client` program's body: one message a line from stdin.
+//!
+//! On a stream it speaks either protocol of [`crate::upper::Protocol`]: the
+//! lines protocol, or the article's (for the article's Python server). A
+//! datagram is one message in both, so the datagram sessions have no choice
+//! to make.
 
 use std::io::{self, BufRead, Write};
 use std::net::{TcpStream, UdpSocket};
@@ -10,7 +15,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::transport::MAX_PACKET_SIZE;
-use crate::upper::round_trip;
+use crate::upper::{Protocol, article, round_trip};
 
 /// How long the client waits for an answer before it gives up.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -18,12 +23,18 @@ pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Sends each line of `input` over a stream and prints each answer.
 pub fn stream_session(
     stream: &mut (impl io::Read + Write),
+    protocol: Protocol,
     input: impl BufRead,
     output: &mut impl Write,
 ) -> Result<()> {
     for line in input.lines() {
         let line = line.context("cannot read stdin")?;
-        match round_trip(stream, &line) {
+        let answer = match protocol {
+            Protocol::Lines => round_trip(stream, &line),
+            Protocol::Article => article::round_trip(stream, &line)
+                .map(|answer| answer.map(|a| String::from_utf8_lossy(&a).into_owned())),
+        };
+        match answer {
             Ok(Some(answer)) => writeln!(output, "{answer}")?,
             Ok(None) => {} // a blank line is not sent
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -36,19 +47,30 @@ pub fn stream_session(
 }
 
 /// Connects over TCP and runs a session.
-pub fn tcp(host: &str, port: u16, input: impl BufRead, output: &mut impl Write) -> Result<()> {
+pub fn tcp(
+    host: &str,
+    port: u16,
+    protocol: Protocol,
+    input: impl BufRead,
+    output: &mut impl Write,
+) -> Result<()> {
     let mut stream = TcpStream::connect((host, port))
         .with_context(|| format!("cannot connect to {host}:{port}"))?;
     stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
-    stream_session(&mut stream, input, output)
+    stream_session(&mut stream, protocol, input, output)
 }
 
 /// Connects to a Unix stream socket and runs a session.
-pub fn unix(path: &Path, input: impl BufRead, output: &mut impl Write) -> Result<()> {
+pub fn unix(
+    path: &Path,
+    protocol: Protocol,
+    input: impl BufRead,
+    output: &mut impl Write,
+) -> Result<()> {
     let mut stream = UnixStream::connect(path)
         .with_context(|| format!("cannot connect to {}", path.display()))?;
     stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
-    stream_session(&mut stream, input, output)
+    stream_session(&mut stream, protocol, input, output)
 }
 
 /// Sends each line as one datagram and prints each answering datagram.

@@ -15,7 +15,8 @@
 //! - [`concurrency`]: synchronous, a thread per request, a process per request;
 //! - [`shutdown`]: stopping `serve_forever` from another thread or a signal;
 //! - [`server`]: the loop: `serve_forever`, `handle_request`;
-//! - [`upper`]: the article's upper-casing handler and the client's side;
+//! - [`upper`]: the article's upper-casing handler and the client's side,
+//!   in the lines protocol and in the article's own ([`upper::article`]);
 //! - [`client`]: the `upper-client` program's body;
 //! - [`app`]: the `upper-server` program's body;
 //! - [`bench`]: the load generator;

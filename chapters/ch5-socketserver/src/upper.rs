@@ -1,14 +1,20 @@
 //! The article's example: a server that sends back what it gets, upper-cased.
 //!
-//! The wire protocol, compatible with the article's server: a client sends
-//! a message and a newline; the answer is the message with the white space
-//! at both ends stripped and ASCII letters upper-cased, with no newline (its
-//! length is the stripped message's, which the client knows). A blank
-//! message gets no answer, so clients do not send one.
+//! Two wire protocols, chosen with [`Protocol`]. The default, lines: a
+//! client sends a message and a newline; the answer is the message with the
+//! white space at both ends stripped and ASCII letters upper-cased, with no
+//! newline (its length is the stripped message's, which the client knows).
+//! A blank message gets no answer, so clients do not send one. The
+//! article's server strips the newline away, so a client of this protocol
+//! works with it too.
 //!
 //! The article's handler answers whatever one `recv(1024)` returned, and two
 //! messages that arrive together come back as one answer (粘包, sticky
 //! packets). This handler reads whole lines from `rfile`, so they do not.
+//! [`article`] is the article's protocol itself, for the programs of the
+//! course that speak it: no newline, one `recv` is one message.
+
+pub mod article;
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 
@@ -20,16 +26,36 @@ use crate::request::{Connection, DatagramRequest, DatagramSocket, StreamRequest}
 pub const MAX_LINE: usize = 64 * 1024;
 
 // ANCHOR: upper_reply
-/// The answer to one message: stripped at both ends, upper-cased (ASCII
-/// only, as Python's `bytes.upper()`).
+/// The answer to one message: stripped at both ends as Python's
+/// `bytes.strip()` strips, upper-cased (ASCII only, as Python's
+/// `bytes.upper()`). Both protocols answer alike; they differ only in where
+/// a message ends.
 pub fn upper_reply(message: &[u8]) -> Vec<u8> {
-    message.trim_ascii().to_ascii_uppercase()
+    article::answer(message)
 }
 // ANCHOR_END: upper_reply
+
+// ANCHOR: protocol
+/// Where a message on a stream ends. (The doc of each variant is also the
+/// `--help` of the programs' `--protocol`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Protocol {
+    /// A message ends at a newline, however the bytes arrive: two in one
+    /// read are two messages, one in two reads is one message.
+    #[default]
+    Lines,
+    /// The article's: what one read of up to 1024 bytes returns is one
+    /// message, with nothing to end it. For the course's Python programs.
+    Article,
+}
+// ANCHOR_END: protocol
 
 /// The upper-casing handler, for stream and datagram transports.
 #[derive(Debug, Clone, Default)]
 pub struct Upper {
+    /// Where a message on a stream ends. A datagram is one message in both
+    /// protocols: the transport keeps its edges.
+    pub protocol: Protocol,
     /// Print `ADDR wrote: MESSAGE` for each message, as the article does.
     pub verbose: bool,
     /// A message that makes the handler panic: to show that one failing
@@ -39,7 +65,7 @@ pub struct Upper {
 
 impl Upper {
     fn look_at(&self, client: &str, message: &[u8]) {
-        let text = String::from_utf8_lossy(message.trim_ascii());
+        let text = String::from_utf8_lossy(article::strip(message));
         if self.verbose {
             println!("{client} wrote: {text}");
         }
@@ -70,6 +96,18 @@ pub fn read_message(rfile: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<
 // ANCHOR: stream_handle
 impl<S: Connection> Handler<StreamRequest<S>> for Upper {
     fn handle(&self, request: &mut StreamRequest<S>) -> io::Result<()> {
+        match self.protocol {
+            Protocol::Lines => self.answer_lines(request),
+            Protocol::Article => self.answer_chunks(request),
+        }
+    }
+}
+// ANCHOR_END: stream_handle
+
+impl Upper {
+    // ANCHOR: answer_lines
+    /// The lines protocol: one answer per line read from `rfile`.
+    fn answer_lines<S: Connection>(&self, request: &mut StreamRequest<S>) -> io::Result<()> {
         let mut line = Vec::new();
         // The article's handler loops until `recv` returns b"" (the fix it
         // left commented out); here the loop ends at EOF too, never spins.
@@ -81,8 +119,26 @@ impl<S: Connection> Handler<StreamRequest<S>> for Upper {
         }
         Ok(())
     }
+    // ANCHOR_END: answer_lines
+
+    // ANCHOR: answer_chunks
+    /// The article's protocol: one answer per read of the socket itself.
+    /// The article's handler is a `BaseRequestHandler` and reads
+    /// `self.request`, the raw socket; the socket under `rfile` is that.
+    /// Nothing has read through `rfile` yet, so its buffer is empty and no
+    /// byte is skipped.
+    fn answer_chunks<S: Connection>(&self, request: &mut StreamRequest<S>) -> io::Result<()> {
+        let StreamRequest {
+            rfile,
+            client_address,
+            ..
+        } = request;
+        article::serve_chunks(rfile.get_mut(), |message| {
+            self.look_at(client_address, message)
+        })
+    }
+    // ANCHOR_END: answer_chunks
 }
-// ANCHOR_END: stream_handle
 
 // ANCHOR: datagram_handle
 impl<D: DatagramSocket> Handler<DatagramRequest<D>> for Upper {

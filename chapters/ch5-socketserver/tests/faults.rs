@@ -133,7 +133,7 @@ fn ten_thousand_connect_close_cycles_leak_nothing_when_synchronous() {
 
 /// Clients doing round trips without pause, until the server goes.
 fn shutdown_under_load(model: &str) {
-    let mut s = server(&["--model", model, "--max-children", "100"]);
+    let s = server(&["--model", model, "--max-children", "100"]);
     let addr = s.socket_addr().unwrap();
     let (warm, warmed) = mpsc::channel();
     let clients: Vec<_> = (0..40)

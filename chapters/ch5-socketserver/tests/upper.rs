@@ -194,7 +194,7 @@ fn a_server_on_a_busy_port_says_so_in_one_line() {
 fn sigterm_stops_the_server_cleanly_and_removes_its_socket_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("upper.sock");
-    let mut s = server(&["--unix", path.to_str().unwrap()]);
+    let s = server(&["--unix", path.to_str().unwrap()]);
     assert!(path.exists());
     s.terminate().unwrap();
     let status = s.wait_for_exit(BOUND).expect("the server exits");

@@ -222,7 +222,6 @@ fn main() -> ExitCode {
                 results.push((name.clone(), level, overflows));
             }
             server.terminate()?;
-            let mut server = server;
             server.wait_for_exit(Duration::from_secs(10));
         }
         let rate = |name: &str, clients: usize| {

@@ -1,7 +1,8 @@
 //! The article's upper-casing server: `cargo run -p ch5-socketserver --bin upper-server`.
 //!
 //! A thread per connection on TCP port 9999 by default, as the article's
-//! `ThreadingTCPServer`; flags choose the other transports and models.
+//! `ThreadingTCPServer`; flags choose the other transports and models, and
+//! `--protocol article` answers each read as the article's handler does.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use ch5_socketserver::app::{Listen, Model, Options, run_upper_server, seconds};
 use ch5_socketserver::concurrency::Forking;
 use ch5_socketserver::request::StreamOptions;
 use ch5_socketserver::transport::{BindOptions, MAX_PACKET_SIZE};
-use ch5_socketserver::upper::Upper;
+use ch5_socketserver::upper::{Protocol, Upper};
 use clap::Parser;
 
 /// Answers each line with the same text, stripped and upper-cased.
@@ -36,6 +37,10 @@ struct Args {
     /// Where each request runs.
     #[arg(long, value_enum, default_value = "threading")]
     model: Model,
+    /// Where a message on a stream ends. A datagram is one message either
+    /// way.
+    #[arg(long, value_enum, default_value_t = Protocol::Lines)]
+    protocol: Protocol,
     /// The forking model's cap on children at once.
     #[arg(long, default_value_t = Forking::MAX_CHILDREN)]
     max_children: usize,
@@ -89,6 +94,7 @@ fn main() -> ExitCode {
             max_children: args.max_children,
             max_packet_size: args.max_packet_size,
             upper: Upper {
+                protocol: args.protocol,
                 verbose: args.verbose,
                 panic_on: args.panic_on,
             },
