@@ -37,3 +37,33 @@ fn every_transcript_is_what_the_programs_print() {
         Problem::list(&problems)
     );
 }
+
+/// A `^` or `$` in a normalisation matches the start or end of the whole
+/// block unless the rule is multi-line: a machine-specific line that is not
+/// the block's first (a kernel name, say) would then go through untouched,
+/// and the transcript would hold only on the machine that wrote it.
+#[test]
+fn every_anchored_normalisation_applies_to_every_line() {
+    let root = xtask::workspace_root();
+    let mut single_line = Vec::new();
+    for chapter in transcripts::chapters(root).unwrap() {
+        for spec in &chapter.spec.transcripts {
+            for [pattern, _] in &spec.replace {
+                let anchored =
+                    pattern.starts_with('^') || pattern.contains("|^") || pattern.ends_with('$');
+                if anchored && !pattern.starts_with("(?m)") {
+                    single_line.push(format!(
+                        "{} ({}): {pattern:?}",
+                        chapter.spec_path.display(),
+                        spec.id
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        single_line.is_empty(),
+        "anchored rules without (?m):\n{}",
+        single_line.join("\n")
+    );
+}

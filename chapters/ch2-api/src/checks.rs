@@ -155,28 +155,41 @@ fn ask(
     setup: Setup,
     words: &[&str],
 ) -> (String, u16, io::Result<String>) {
-    let port = match port_on_both() {
-        Ok(found) => found,
-        Err(e) => return (words.join(" "), 0, Err(e)),
-    };
-    let number = port.2;
-    let sent = words.join(" ").replace("PORT", &number.to_string());
-    let answer = ask_on(conn, setup, port, &sent);
-    (sent, number, answer)
+    // Between closing a holder and binding its listener, another program
+    // on the machine may take the port: try another port, a few times.
+    let mut last = io::Error::other("no port to try");
+    for _ in 0..5 {
+        let holders = match port_on_both() {
+            Ok(found) => found,
+            Err(e) => return (words.join(" "), 0, Err(e)),
+        };
+        let port = holders.2;
+        let keep = match prepare(setup, holders) {
+            Ok(keep) => keep,
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+                last = e;
+                continue;
+            }
+            Err(e) => return (words.join(" "), port, Err(e)),
+        };
+        let sent = words.join(" ").replace("PORT", &port.to_string());
+        let answer = send_and_read(conn, &sent);
+        drop(keep);
+        return (sent, port, answer);
+    }
+    (words.join(" "), 0, Err(last))
 }
 
-/// [`ask`] on a port already found.
-fn ask_on(
-    conn: &mut BufReader<TcpStream>,
+/// Sets the port up as the case says. Returns what must stay alive until
+/// the answer has come.
+fn prepare(
     setup: Setup,
     (v4_holder, v6_holder, port): (Socket, Socket, u16),
-    line: &str,
-) -> io::Result<String> {
+) -> io::Result<Vec<Box<dyn std::any::Any>>> {
     let v4: SocketAddr = format!("127.0.0.1:{port}")
         .parse()
         .map_err(io::Error::other)?;
     let v6: SocketAddr = format!("[::1]:{port}").parse().map_err(io::Error::other)?;
-    // Keep whatever must stay alive until the answer has come.
     let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
     match setup {
         Setup::Listening(family) => {
@@ -195,6 +208,11 @@ fn ask_on(
         }
         Setup::Nothing => keep.push(Box::new((v4_holder, v6_holder))),
     }
+    Ok(keep)
+}
+
+/// Sends one request line and reads the answer line.
+fn send_and_read(conn: &mut BufReader<TcpStream>, line: &str) -> io::Result<String> {
     conn.get_mut().write_all(format!("{line}\n").as_bytes())?;
     let mut answer = String::new();
     if conn.read_line(&mut answer)? == 0 {
