@@ -72,6 +72,7 @@ impl ServerProcess {
     /// environment set) and waits for its `listening on` line.
     pub fn spawn(mut command: Command) -> Result<Self> {
         let program = describe(&command);
+        default_signals(&mut command);
         let stderr = tempfile::Builder::new()
             .prefix("stderr-")
             .tempfile()
@@ -247,6 +248,29 @@ fn read_lines(stdout: impl Read + Send + 'static) -> Receiver<String> {
         }
     });
     rx
+}
+
+/// Gives the program the signal dispositions a terminal gives it: SIGINT
+/// and SIGQUIT at their defaults.
+///
+/// A program started in the background by a non-interactive shell (`cmd &`
+/// in a script, as some CI runners and nohup do) inherits SIGINT *ignored*,
+/// and passes that on to everything it starts: `kill -INT` then does
+/// nothing to a `sleep`, and Python never installs its KeyboardInterrupt
+/// handler. Tests and transcripts must not depend on how their runner was
+/// started.
+#[cfg(unix)]
+pub fn default_signals(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only async-signal-safe calls are
+    // allowed; signal(2) is one, and nothing is allocated.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
 }
 
 fn describe(command: &Command) -> String {

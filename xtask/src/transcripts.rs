@@ -501,6 +501,7 @@ fn command_for(
         Command::new(program)
     };
     command.args(args.iter().map(|arg| vars.expand(arg)));
+    book_support::process::default_signals(&mut command);
     command.current_dir(match cwd {
         Some(cwd) => dir.join(vars.expand(cwd)),
         None => dir.to_path_buf(),
