@@ -12,10 +12,11 @@ use std::process::Command;
 use assert_cmd::Command as Cmd;
 use book_support::ServerProcess;
 use ch5_socketserver::upper::article;
-use common::{BOUND, connect, python_program, python_server, python3, read_to_end, server};
+use common::{
+    BOUND, INPUT, OUTPUT, client, connect, python_program, python_server, python3, read_to_end,
+    server, talk_over_every_transport_with_every_model,
+};
 
-const INPUT: &str = "hello\n  spaced out  \n\nMiXeD 123 ü\n";
-const OUTPUT: &str = "HELLO\nSPACED OUT\nMIXED 123 ü\n";
 /// What the article-style Python client prints for `INPUT`, answered.
 const PYTHON_OUTPUT: &str = ">>:recv: HELLO\n>>:recv: SPACED OUT\n>>:>>:recv: MIXED 123 ü\n>>:";
 
@@ -36,14 +37,6 @@ fn python_client(port: &str, extra: &[&str], stdin: &str) -> Option<assert_cmd::
             .timeout(BOUND)
             .assert(),
     )
-}
-
-fn client(args: &[&str], stdin: &str) -> assert_cmd::assert::Assert {
-    Cmd::new(env!("CARGO_BIN_EXE_upper-client"))
-        .args(args)
-        .write_stdin(stdin)
-        .timeout(BOUND)
-        .assert()
 }
 
 /// Sends `bytes` in one write, then reads exactly `expect.len()` bytes.
@@ -97,39 +90,7 @@ fn the_rust_client_in_article_mode_talks_to_the_article_python_server() {
 
 #[test]
 fn both_article_modes_talk_over_every_transport_with_every_model() {
-    let dir = tempfile::tempdir().unwrap();
-    for model in ["threading", "forking", "sync"] {
-        let stream_path = dir.path().join(format!("{model}.sock"));
-        let dgram_path = dir.path().join(format!("{model}-dgram.sock"));
-        let stream_path = stream_path.to_str().unwrap();
-        let dgram_path = dgram_path.to_str().unwrap();
-        let cases: [&[&str]; 4] = [
-            &[],
-            &["--udp"],
-            &["--unix", stream_path],
-            &["--unix-datagram", dgram_path],
-        ];
-        for transport in cases {
-            let mut args = vec!["--model", model, "--protocol", "article"];
-            args.extend_from_slice(transport);
-            let s = server(&args);
-            // A path for the Unix transports, else the port.
-            let target = match transport.first() {
-                Some(how) if how.starts_with("--unix") => s.address().to_string(),
-                _ => s.port().unwrap(),
-            };
-            let mut client_args = vec!["--protocol", "article"];
-            client_args.extend(transport.first());
-            if !transport
-                .first()
-                .is_some_and(|how| how.starts_with("--unix"))
-            {
-                client_args.push("--port");
-            }
-            client_args.push(&target);
-            client(&client_args, INPUT).success().stdout(OUTPUT);
-        }
-    }
+    talk_over_every_transport_with_every_model(&["--protocol", "article"]);
 }
 
 #[test]

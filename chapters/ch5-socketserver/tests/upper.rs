@@ -7,53 +7,15 @@ use std::io::{Read, Write};
 use std::process::Command;
 
 use assert_cmd::Command as Cmd;
-use common::{BOUND, connect, exchange, python_program, python_server, python3, server};
+use common::{
+    BOUND, INPUT, OUTPUT, client, connect, exchange, python_program, python_server, python3,
+    server, talk_over_every_transport_with_every_model,
+};
 use predicates::prelude::*;
-
-const INPUT: &str = "hello\n  spaced out  \n\nMiXeD 123 ü\n";
-const OUTPUT: &str = "HELLO\nSPACED OUT\nMIXED 123 ü\n";
-
-fn client(args: &[&str], stdin: &str) -> assert_cmd::assert::Assert {
-    Cmd::new(env!("CARGO_BIN_EXE_upper-client"))
-        .args(args)
-        .write_stdin(stdin)
-        .timeout(BOUND)
-        .assert()
-}
 
 #[test]
 fn the_client_and_server_talk_over_every_transport_with_every_model() {
-    let dir = tempfile::tempdir().unwrap();
-    for model in ["threading", "forking", "sync"] {
-        let stream_path = dir.path().join(format!("{model}.sock"));
-        let dgram_path = dir.path().join(format!("{model}-dgram.sock"));
-        let stream_path = stream_path.to_str().unwrap();
-        let dgram_path = dgram_path.to_str().unwrap();
-        let cases: [(&[&str], &str); 4] = [
-            (&[], "--port"),
-            (&["--udp"], "--udp"),
-            (&["--unix", stream_path], "--unix"),
-            (&["--unix-datagram", dgram_path], "--unix-datagram"),
-        ];
-        for (transport, how) in cases {
-            let mut args = vec!["--model", model];
-            args.extend_from_slice(transport);
-            let s = server(&args);
-            let target = if how == "--port" || how == "--udp" {
-                s.port().unwrap()
-            } else {
-                s.address().to_string()
-            };
-            let mut client_args = vec![];
-            if how == "--udp" {
-                client_args.extend(["--udp", "--port"]);
-            } else {
-                client_args.push(how);
-            }
-            client_args.push(&target);
-            client(&client_args, INPUT).success().stdout(OUTPUT);
-        }
-    }
+    talk_over_every_transport_with_every_model(&[]);
 }
 
 #[test]

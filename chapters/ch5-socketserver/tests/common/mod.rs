@@ -83,3 +83,57 @@ pub fn python_server() -> Option<ServerProcess> {
         .unwrap(),
     )
 }
+
+/// A session of messages the client sends, blank line included.
+pub const INPUT: &str = "hello\n  spaced out  \n\nMiXeD 123 ü\n";
+/// What the client prints for [`INPUT`].
+pub const OUTPUT: &str = "HELLO\nSPACED OUT\nMIXED 123 ü\n";
+
+/// Runs `upper-client` with `args` and `stdin`, bounded.
+pub fn client(args: &[&str], stdin: &str) -> assert_cmd::assert::Assert {
+    assert_cmd::Command::new(env!("CARGO_BIN_EXE_upper-client"))
+        .args(args)
+        .write_stdin(stdin)
+        .timeout(BOUND)
+        .assert()
+}
+
+/// Starts a server for every transport and every model, each with the
+/// flags in `protocol` (none, or `--protocol article`), and checks that the
+/// client, given the same flags, gets [`OUTPUT`] for [`INPUT`].
+pub fn talk_over_every_transport_with_every_model(protocol: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    for model in ["threading", "forking", "sync"] {
+        let stream_path = dir.path().join(format!("{model}.sock"));
+        let dgram_path = dir.path().join(format!("{model}-dgram.sock"));
+        let stream_path = stream_path.to_str().unwrap();
+        let dgram_path = dgram_path.to_str().unwrap();
+        let transports: [&[&str]; 4] = [
+            &[],
+            &["--udp"],
+            &["--unix", stream_path],
+            &["--unix-datagram", dgram_path],
+        ];
+        for transport in transports {
+            let mut args = vec!["--model", model];
+            args.extend_from_slice(protocol);
+            args.extend_from_slice(transport);
+            let s = server(&args);
+            let mut client_args = protocol.to_vec();
+            // The Unix transports are reached by path, the others by port.
+            let target = match transport.first() {
+                Some(how) if how.starts_with("--unix") => {
+                    client_args.push(how);
+                    s.address().to_string()
+                }
+                how => {
+                    client_args.extend(how);
+                    client_args.push("--port");
+                    s.port().unwrap()
+                }
+            };
+            client_args.push(&target);
+            client(&client_args, INPUT).success().stdout(OUTPUT);
+        }
+    }
+}
