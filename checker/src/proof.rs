@@ -11,6 +11,7 @@ use book_support::check::Checker;
 
 use crate::catalog::Exercise;
 use crate::student::StudentCrate;
+use crate::transcript::normalise;
 use crate::verdict::{Verdict, judge, program_for};
 
 /// The committed starters that differ from what their solutions make.
@@ -51,14 +52,28 @@ pub fn sync_starters(exercises: &[Exercise]) -> Result<Vec<String>> {
 pub struct Proof {
     /// The checker's verdict on the reference solution: must pass.
     pub on_solution: Verdict,
-    /// The checker's verdict on the untouched starter: must fail.
+    /// The checker's verdict on the untouched starter, run as a learner's
+    /// shell runs it (no backtraces): must fail.
     pub on_starter: Verdict,
+    /// The same starter's verdict with `RUST_BACKTRACE=full`, which makes a
+    /// panicking program die far more slowly: must read the same, since a
+    /// verdict may not depend on how fast a program dies.
+    pub on_slow_starter: Verdict,
+    /// The two starter verdicts as a student reads them, with what differs
+    /// from run to run (ports, scratch folders) normalised.
+    pub starter_reports: [String; 2],
 }
 
 impl Proof {
-    /// Did the checker pass the solution and fail the starter?
+    /// Did the checker pass the solution and fail the starter, the same
+    /// way however fast the starter died?
     pub fn holds(&self) -> bool {
-        self.on_solution.is_pass() && !self.on_starter.is_pass()
+        self.on_solution.is_pass() && !self.on_starter.is_pass() && self.same_either_way()
+    }
+
+    /// Do the two starter verdicts read the same?
+    pub fn same_either_way(&self) -> bool {
+        self.starter_reports[0] == self.starter_reports[1]
     }
 }
 
@@ -88,9 +103,26 @@ pub fn prove(root: &Path, exercises: &[Exercise], checkers: &[Checker]) -> Resul
     for exercise in exercises {
         let solution = program_for(&proof_crate.program(&solution_name(exercise)), exercise);
         let starter = program_for(&proof_crate.program(&exercise.name), exercise);
+        let on_starter = judge(
+            exercise,
+            checkers,
+            starter.clone().with_env("RUST_BACKTRACE", "0"),
+        );
+        let on_slow_starter = judge(
+            exercise,
+            checkers,
+            starter.with_env("RUST_BACKTRACE", "full"),
+        );
+        let rules = &exercise.transcript_replace;
+        let starter_reports = [
+            normalise(&on_starter.report(), root, rules)?,
+            normalise(&on_slow_starter.report(), root, rules)?,
+        ];
         proofs.push(Proof {
             on_solution: judge(exercise, checkers, solution),
-            on_starter: judge(exercise, checkers, starter),
+            on_starter,
+            on_slow_starter,
+            starter_reports,
         });
     }
     Ok(proofs)
@@ -107,6 +139,14 @@ pub fn require_all_hold(proofs: &[Proof]) -> Result<()> {
         if proof.on_starter.is_pass() {
             report.push_str("the checker passes the untouched starter (it cannot fail):\n");
             report.push_str(&proof.on_starter.report());
+        }
+        if !proof.same_either_way() {
+            report.push_str(
+                "the starter's verdict depends on how fast it dies \
+                 (RUST_BACKTRACE=0, then RUST_BACKTRACE=full):\n",
+            );
+            report.push_str(&proof.starter_reports[0]);
+            report.push_str(&proof.starter_reports[1]);
         }
     }
     if !report.is_empty() {

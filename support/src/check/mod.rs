@@ -108,17 +108,28 @@ fn describe_stderr(stderr: &str) -> Option<String> {
 pub struct Program {
     words: Vec<String>,
     dir: Option<PathBuf>,
+    env: Vec<(String, String)>,
 }
 
 impl Program {
     /// A program from its words: `["target/debug/ch1-udp-echo", "--port", "{port}"]`.
     pub fn new(words: Vec<String>) -> Self {
-        Program { words, dir: None }
+        Program {
+            words,
+            dir: None,
+            env: Vec::new(),
+        }
     }
 
     /// Runs the program in `dir` instead of the current directory.
     pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dir = Some(dir.into());
+        self
+    }
+
+    /// Runs the program with the environment variable `key` set to `value`.
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
         self
     }
 
@@ -158,6 +169,7 @@ impl Program {
         if let Some(dir) = &self.dir {
             command.current_dir(dir);
         }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         ServerProcess::spawn(command).map_err(|err| {
             Failure::new(
                 "the program starts and prints `listening on ADDR` as its first line",
