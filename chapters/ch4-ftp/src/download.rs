@@ -49,13 +49,7 @@ impl Download {
             return Err(Rejected(message).into());
         }
         let part = dir.join(format!("{name}.part"));
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&part)
-            .with_context(|| format!("cannot open {}", part.display()))?;
+        let file = open_part(&part)?;
         let have = file.metadata()?.len();
         Ok(Download {
             part,
@@ -149,6 +143,43 @@ impl Download {
         let _ = fs::remove_file(&self.part);
     }
 }
+
+// ANCHOR: open_part
+/// Opens `NAME.part` to resume it, or creates it, never through a symlink
+/// and never anything but a regular file. In a folder others can write to,
+/// a part file may have been planted as a link to another of our files:
+/// following it would overwrite that file, and publish the download as a
+/// link. `O_NOFOLLOW` refuses a link as the last name; `O_EXCL` makes the
+/// creation fail if anything appeared under the name since we looked.
+fn open_part(part: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let refuse = |what: &str| {
+        let message = format!("{} {what}: refusing to write to it", part.display());
+        anyhow::Error::from(Rejected(message))
+    };
+    let mut options = OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW);
+    let file = match options.open(part) {
+        Ok(file) => file,
+        Err(e) if e.kind() == ErrorKind::NotFound => options
+            .create_new(true)
+            .open(part)
+            .with_context(|| format!("cannot create {}", part.display()))?,
+        // ELOOP: the name is a symbolic link.
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(refuse("is a symbolic link"));
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot open {}", part.display())),
+    };
+    if !file.metadata()?.is_file() {
+        return Err(refuse("is not a regular file"));
+    }
+    Ok(file)
+}
+// ANCHOR_END: open_part
 
 /// Moves `from` to `to`. Without `overwrite` it links the new name first,
 /// which fails if `to` exists (no window in which a check could be

@@ -391,3 +391,64 @@ fn the_client_draws_no_progress_bar_when_not_on_a_terminal() {
     .success()
     .stderr(predicate::str::is_empty());
 }
+
+/// A part file that is a symlink, planted by another user of a shared
+/// folder: following it would overwrite the file it points to, and publish
+/// the download as a symlink. The client refuses, and touches neither.
+#[test]
+fn a_planted_symlink_as_part_file_is_refused_and_followed_nowhere() {
+    let world = World::new();
+    let server = world.server("framed");
+    let victim = world.tmp.path().join("victim.txt");
+    fs::write(&victim, b"precious").unwrap();
+    std::os::unix::fs::symlink(&victim, world.down.join("hello.txt.part")).unwrap();
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get hello.txt\n",
+    )
+    .failure()
+    .stderr(predicate::str::contains(
+        "hello.txt.part is a symbolic link: refusing to write to it",
+    ));
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    assert!(!world.down.join("hello.txt").exists());
+    assert!(
+        world
+            .down
+            .join("hello.txt.part")
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the planted link is left as it was"
+    );
+}
+
+/// The same for a part file that is not a file at all (a FIFO would block
+/// a reader forever).
+#[test]
+fn a_part_file_that_is_a_fifo_is_refused() {
+    let world = World::new();
+    let server = world.server("framed");
+    let fifo = world.down.join("hello.txt.part");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get hello.txt\n",
+    )
+    .failure()
+    .stderr(predicate::str::contains(
+        "hello.txt.part is not a regular file",
+    ));
+    assert!(!world.down.join("hello.txt").exists());
+}
