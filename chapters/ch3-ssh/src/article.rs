@@ -116,6 +116,13 @@ pub struct Reply {
 /// acknowledge, receive the result.
 // ANCHOR: request
 pub fn request(stream: &mut TcpStream, command: &str, max: u64) -> Result<Reply> {
+    if command.len() > MAX_COMMAND {
+        bail!(
+            "the command is {} bytes; the article's protocol carries at most {MAX_COMMAND} \
+             (the server reads one recv(1024)); nothing was sent",
+            command.len()
+        );
+    }
     stream
         .write_all(command.as_bytes())
         .context("cannot send the command")?;
@@ -156,16 +163,40 @@ pub fn send_result(stream: &mut TcpStream, mut result: Vec<u8>) -> io::Result<()
 }
 // ANCHOR_END: reply
 
-/// Reads the next command: one `recv(1024)`, as the article does.
-/// `None` when the client has closed the connection.
-pub fn receive_command(stream: &mut TcpStream) -> io::Result<Option<String>> {
+/// The longest command the article's protocol carries: one byte less than
+/// its `recv(1024)`. A read that fills the whole buffer cannot tell whether
+/// the command went on, and the next read would take the rest as a command
+/// of its own (粘包, with a security cost: the tail would run).
+pub const MAX_COMMAND: usize = RECV_SIZE - 1;
+
+/// What one read of a command brought.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A command of at most [`MAX_COMMAND`] bytes.
+    Command(String),
+    /// A read that filled the buffer: refused, never run in pieces.
+    TooLong,
+    /// The client closed the connection.
+    Closed,
+}
+
+/// The refusal the server sends, as a result, for [`Incoming::TooLong`].
+pub const TOO_LONG: &str =
+    "error: command of 1024 bytes or more (the article's protocol reads one recv(1024)); closing";
+
+// ANCHOR: receive_command
+/// Reads the next command: one `recv(1024)`, as the article does, but a
+/// read that fills all 1024 bytes is [`Incoming::TooLong`].
+pub fn receive_command(stream: &mut TcpStream) -> io::Result<Incoming> {
     let mut buf = [0u8; RECV_SIZE];
     let n = stream.read(&mut buf)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    Ok(Some(String::from_utf8_lossy(&buf[..n]).into_owned()))
+    Ok(match n {
+        0 => Incoming::Closed,
+        RECV_SIZE => Incoming::TooLong,
+        n => Incoming::Command(String::from_utf8_lossy(&buf[..n]).into_owned()),
+    })
 }
+// ANCHOR_END: receive_command
 
 /// The client's interactive loop in the article's protocol: a prompt, one
 /// command a line, the announced size, the received size, the result.

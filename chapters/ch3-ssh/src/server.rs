@@ -11,13 +11,14 @@
 //! zero; a command typed at the article's client never starts with a zero
 //! byte.
 
-use std::io::{self, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
+use std::time::Duration;
 
-use crate::article;
+use crate::article::{self, Incoming};
 use crate::exec::{Ending, Launch, Limits, Output, run_command};
 use crate::frame::{Frame, Kind, read_frame, write_frame};
 
@@ -114,8 +115,18 @@ fn handle(stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()
 // ANCHOR: serve_article
 fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()> {
     loop {
-        let Some(command) = article::receive_command(&mut stream)? else {
-            return Ok(());
+        let command = match article::receive_command(&mut stream)? {
+            Incoming::Command(command) => command,
+            Incoming::Closed => return Ok(()),
+            Incoming::TooLong => {
+                note(
+                    config,
+                    Some(peer),
+                    "command of 1024 bytes or more: refused, closing",
+                );
+                article::send_result(&mut stream, article::TOO_LONG.as_bytes().to_vec())?;
+                return close_after_reading(stream);
+            }
         };
         note(config, Some(peer), &format!("command: {command}"));
         let mut result = Vec::new();
@@ -250,6 +261,19 @@ fn read_or_explain(stream: &mut TcpStream) -> io::Result<Option<Frame>> {
         }
         other => other,
     }
+}
+
+/// Closes a connection whose client may still be sending (the rest of a
+/// refused command, say): our side first (`shutdown`, a FIN after the last
+/// byte we sent), then read and drop what comes until the client closes
+/// too, for at most two seconds. Closing with unread bytes would make the
+/// kernel send a reset, which can destroy our last answer before the
+/// client has read it.
+fn close_after_reading(stream: TcpStream) -> io::Result<()> {
+    stream.shutdown(Shutdown::Write)?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    let _ = io::copy(&mut (&stream).take(1 << 20), &mut io::sink());
+    Ok(())
 }
 
 /// Is the client still there? Asked while its command runs, when it should

@@ -295,16 +295,81 @@ fn clients_beyond_max_clients_are_turned_away() {
 }
 
 #[test]
-fn a_command_longer_than_1024_bytes_is_cut_by_the_servers_one_recv() {
+fn a_command_of_1024_bytes_or_more_is_refused_not_cut() {
     let server = server(&[]);
     let mut stream = connect(&server);
     let command = format!("echo {}", "A".repeat(1495)); // 1500 bytes
     stream.write_all(command.as_bytes()).unwrap();
-    // The server ran only the first 1024 bytes: `echo` and 1019 A's. The
-    // other 476 bytes then served as the "OK", so the result follows the
-    // size at once.
-    let mut answer = [0u8; 4 + 1020];
+    // The server's one recv(1024) came back full: the command may go on,
+    // so it is not run. The refusal is the result. (The other 476 bytes
+    // served as the "OK", so the result follows the size at once.)
+    let expected = ch3_ssh::article::TOO_LONG;
+    let mut answer = vec![0u8; 2 + expected.len()];
     stream.read_exact(&mut answer).unwrap();
-    assert_eq!(&answer[..4], b"1020");
-    assert_eq!(&answer[4..], format!("{}\n", "A".repeat(1019)).as_bytes());
+    assert_eq!(&answer[..2], expected.len().to_string().as_bytes());
+    assert_eq!(&answer[2..], expected.as_bytes());
+    assert!(read_to_close(&mut stream).is_empty());
+}
+
+/// A command line longer than one `recv(1024)`, whose bytes from 1024 on
+/// are a command of their own: the server reads the first 1024, and the
+/// rest is the next read. 粘包 with a security cost: the tail would run.
+fn split_command() -> String {
+    let mut head = String::from("echo ");
+    head.push_str(&"a".repeat(1024 - head.len() - 1));
+    head.push(' ');
+    assert_eq!(head.len(), 1024);
+    let tail = format!("touch pwned; echo {}", "b".repeat(2070 - 1024 - 18));
+    head + &tail
+}
+
+/// `ssh-server` in a folder of its own, where a `touch` would land.
+fn server_in(dir: &std::path::Path) -> book_support::ServerProcess {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ssh-server"));
+    command.args(["--port", "0"]).current_dir(dir);
+    book_support::ServerProcess::spawn(command).expect("ssh-server starts")
+}
+
+#[test]
+fn the_server_refuses_a_command_that_fills_its_read_and_runs_no_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_in(dir.path());
+    let mut stream = connect(&server);
+    stream.write_all(split_command().as_bytes()).unwrap();
+    // The refusal comes as a result, the only answer the protocol has;
+    // the rest of the command serves as the "OK". Then the server closes.
+    let refusal = ch3_ssh::article::TOO_LONG;
+    assert_eq!(
+        text(&read_to_close(&mut stream)),
+        format!("{}{refusal}", refusal.len())
+    );
+    assert!(refusal.contains("command of 1024 bytes or more"));
+    assert!(
+        !dir.path().join("pwned").exists(),
+        "the tail ran as a command"
+    );
+    server
+        .wait_for_line("command of 1024 bytes or more: refused, closing", TIMEOUT)
+        .unwrap();
+}
+
+#[test]
+fn the_client_refuses_a_line_over_the_limit_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_in(dir.path());
+    let port = server.port().unwrap();
+    let line = format!("{}\necho after\n", split_command());
+    let out = client(&port, &["--protocol", "article"], line.as_bytes());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains(
+            "error: the command is 2070 bytes; the article's protocol carries at most 1023"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !dir.path().join("pwned").exists(),
+        "the tail ran as a command"
+    );
 }
