@@ -20,6 +20,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -147,21 +148,52 @@ pub fn request(stream: &mut TcpStream, command: &str, max: u64) -> Result<Reply>
 ///
 /// Returns an error when the client vanished before acknowledging.
 // ANCHOR: reply
-pub fn send_result(stream: &mut TcpStream, mut result: Vec<u8>) -> io::Result<()> {
+pub fn send_result(
+    stream: &mut TcpStream,
+    mut result: Vec<u8>,
+    ack_timeout: Duration,
+) -> io::Result<()> {
     if result.is_empty() {
         result = EMPTY_RESULT.as_bytes().to_vec();
     }
     stream.write_all(result.len().to_string().as_bytes())?;
+    // The result waits in memory until the "OK": not for ever.
+    stream.set_read_timeout(Some(ack_timeout))?;
     let mut ack = [0u8; RECV_SIZE];
-    if stream.read(&mut ack)? == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the client left before acknowledging the size",
-        ));
+    let read = stream.read(&mut ack);
+    stream.set_read_timeout(None)?;
+    match read {
+        Ok(0) => {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the client left before acknowledging the size",
+            ));
+        }
+        Ok(_) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no acknowledgement of the size within {ack_timeout:?}"),
+            ));
+        }
+        Err(e) => return Err(e),
     }
     stream.write_all(&result)
 }
 // ANCHOR_END: reply
+
+/// The most of a command's output the article's server holds, unless
+/// `--article-max-output` says otherwise. The protocol
+/// sends the size before the result, so the whole result waits in memory
+/// until the command has ended and the client has said "OK"; a cap of
+/// 64 MiB per connection would let 64 clients pin 4 GiB. (The framed
+/// protocol streams, and keeps the larger `--max-output`.)
+pub const MAX_RESULT_HELD: u64 = 4 * 1024 * 1024;
 
 /// The longest command the article's protocol carries: one byte less than
 /// its `recv(1024)`. A read that fills the whole buffer cannot tell whether

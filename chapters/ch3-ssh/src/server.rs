@@ -34,6 +34,12 @@ pub struct Config {
     pub secret: Option<String>,
     /// At most this many clients at once; more are turned away.
     pub max_clients: usize,
+    /// How long an article client may take to acknowledge a result's size,
+    /// while the result waits in memory.
+    pub ack_timeout: Duration,
+    /// The article protocol's cap on a command's output, which it holds in
+    /// memory whole (at most `limits.max_output` too).
+    pub article_max_output: u64,
     /// Print no log lines (for the benchmark).
     pub quiet: bool,
 }
@@ -45,6 +51,8 @@ impl Default for Config {
             launch: Launch::Shell,
             secret: None,
             max_clients: 64,
+            ack_timeout: Duration::from_secs(10),
+            article_max_output: article::MAX_RESULT_HELD,
             quiet: false,
         }
     }
@@ -114,6 +122,11 @@ fn handle(stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()
 /// The article's server loop for one client.
 // ANCHOR: serve_article
 fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()> {
+    // The whole result waits in memory before it is sent: a lower cap.
+    let limits = Limits {
+        max_output: config.limits.max_output.min(config.article_max_output),
+        ..config.limits
+    };
     loop {
         let command = match article::receive_command(&mut stream)? {
             Incoming::Command(command) => command,
@@ -124,7 +137,8 @@ fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io
                     Some(peer),
                     "command of 1024 bytes or more: refused, closing",
                 );
-                article::send_result(&mut stream, article::TOO_LONG.as_bytes().to_vec())?;
+                let refusal = article::TOO_LONG.as_bytes().to_vec();
+                article::send_result(&mut stream, refusal, config.ack_timeout)?;
                 return close_after_reading(stream);
             }
         };
@@ -134,7 +148,7 @@ fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io
         let ending = run_command(
             &command,
             config.launch,
-            &config.limits,
+            &limits,
             |which, bytes| {
                 match which {
                     Output::Stdout => result.extend_from_slice(bytes),
@@ -149,7 +163,7 @@ fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io
         if ending == Ending::ClientGone {
             return Err(gone());
         }
-        if let Some(notice) = ending.notice(&config.limits) {
+        if let Some(notice) = ending.notice(&limits) {
             // The article's protocol has no place for a notice: append it.
             result.extend_from_slice(format!("\n[ssh-server: {notice}]\n").as_bytes());
         }
@@ -158,7 +172,17 @@ fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io
             Some(peer),
             &format!("result: {} bytes, {ending:?}", result.len()),
         );
-        article::send_result(&mut stream, result)?;
+        if let Err(e) = article::send_result(&mut stream, result, config.ack_timeout) {
+            if e.kind() == io::ErrorKind::TimedOut {
+                let waited = config.ack_timeout;
+                note(
+                    config,
+                    Some(peer),
+                    &format!("no acknowledgement within {waited:?}: closing"),
+                );
+            }
+            return Err(e);
+        }
     }
 }
 // ANCHOR_END: serve_article

@@ -373,3 +373,51 @@ fn the_client_refuses_a_line_over_the_limit_and_sends_nothing() {
         "the tail ran as a command"
     );
 }
+
+/// A client that sends a command and never acknowledges the size would
+/// hold the whole result in the server's memory for as long as it likes.
+/// The server waits `--ack-timeout` seconds, then drops it.
+#[test]
+fn a_client_that_never_acknowledges_is_dropped_after_the_deadline() {
+    let server = server(&["--ack-timeout", "1"]);
+    let mut stream = connect(&server);
+    stream.write_all(b"echo hi").unwrap();
+    assert_eq!(recv(&mut stream), b"3");
+    let started = Instant::now();
+    // No "OK": the server gives up and closes, well before our own bound.
+    assert!(read_to_close(&mut stream).is_empty());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "still waiting after {:?}",
+        started.elapsed()
+    );
+    server
+        .wait_for_line("no acknowledgement within 1s", TIMEOUT)
+        .unwrap();
+    // And the next client is served.
+    let out = client(&server.port().unwrap(), &[], b"echo next\n");
+    assert!(text(&out.stdout).contains("next"), "{}", text(&out.stdout));
+}
+
+/// The article's protocol holds a whole result in memory before it sends
+/// the size, so its cap is lower than the framed protocol's, which streams.
+#[test]
+fn the_article_protocol_caps_a_result_it_must_hold_in_memory() {
+    let server = server(&[]);
+    let mut stream = connect(&server);
+    stream.write_all(b"head -c 5000000 /dev/zero").unwrap();
+    let size: usize = text(&recv(&mut stream)).parse().unwrap();
+    stream.write_all(b"OK").unwrap();
+    let mut result = vec![0u8; size];
+    stream.read_exact(&mut result).unwrap();
+    let cap = ch3_ssh::article::MAX_RESULT_HELD as usize;
+    assert!(size < cap + 200, "a result of {size} bytes");
+    assert!(result[..cap].iter().all(|&b| b == 0));
+    assert!(
+        text(&result[cap..]).contains(&format!(
+            "command killed: output reached the cap of {cap} bytes"
+        )),
+        "{}",
+        text(&result[cap..])
+    );
+}

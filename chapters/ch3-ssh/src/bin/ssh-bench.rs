@@ -148,6 +148,8 @@ fn main() -> ExitCode {
                 time_limit: Duration::from_secs(60),
                 max_output: 64 << 20,
             },
+            // The same cap for both protocols, to compare them.
+            article_max_output: 64 << 20,
             quiet: true,
             ..Config::default()
         };

@@ -42,6 +42,14 @@ struct Args {
     /// Run commands without a shell: split into words, run the first.
     #[arg(long)]
     no_shell: bool,
+    /// Article protocol: drop a client that has not acknowledged a result's
+    /// size after this many seconds (the result waits in memory meanwhile).
+    #[arg(long, default_value_t = 10.0)]
+    ack_timeout: f64,
+    /// Article protocol: kill a command once it has written this many bytes
+    /// (its whole result waits in memory before it is sent).
+    #[arg(long, default_value_t = ch3_ssh::article::MAX_RESULT_HELD)]
+    article_max_output: u64,
     /// Turn away clients beyond this many at once.
     #[arg(long, default_value_t = 64)]
     max_clients: usize,
@@ -72,6 +80,10 @@ fn main() -> ExitCode {
             .ok()
             .filter(|t| !t.is_zero())
             .context("--time-limit must be a positive number of seconds")?;
+        let ack_timeout = Duration::try_from_secs_f64(args.ack_timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .context("--ack-timeout must be a positive number of seconds")?;
         let config = Config {
             limits: Limits {
                 time_limit,
@@ -84,6 +96,8 @@ fn main() -> ExitCode {
             },
             secret: args.secret,
             max_clients: args.max_clients,
+            ack_timeout,
+            article_max_output: args.article_max_output,
             quiet: false,
         };
         let listener = TcpListener::bind((args.host, args.port))
