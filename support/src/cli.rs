@@ -46,3 +46,31 @@ pub fn run(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
         }
     }
 }
+
+/// `text` as it may safely reach a terminal or a log: unchanged when it has
+/// no control character, else quoted with every control character escaped
+/// (`"evil\nforged"`, `"\u{1b}[31mred"`).
+///
+/// A name or a command comes from the network. Printed raw, a newline in it
+/// forges a second line of a listing or a log, and an escape sequence
+/// recolours, moves or retitles the reader's terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        format!("{text:?}").into()
+    } else {
+        text.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn plain_text_is_left_alone_and_control_characters_are_escaped() {
+        assert_eq!(printable("hello world.txt"), "hello world.txt");
+        assert_eq!(printable("名字.txt"), "名字.txt");
+        assert_eq!(printable("a\nb"), "\"a\\nb\"");
+        assert_eq!(printable("\u{1b}[31mred"), "\"\\u{1b}[31mred\"");
+    }
+}

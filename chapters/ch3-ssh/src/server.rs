@@ -18,6 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use book_support::cli::printable;
+
 use crate::article::{self, Incoming};
 use crate::exec::{Ending, Launch, Limits, Output, run_command};
 use crate::frame::{Frame, Kind, read_frame, write_frame};
@@ -142,7 +144,11 @@ fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io
                 return close_after_reading(stream);
             }
         };
-        note(config, Some(peer), &format!("command: {command}"));
+        note(
+            config,
+            Some(peer),
+            &format!("command: {}", printable(&command)),
+        );
         let mut result = Vec::new();
         let watch = stream.try_clone()?;
         let ending = run_command(
@@ -217,7 +223,11 @@ fn serve_framed(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io:
             }
             Kind::Command => {
                 let command = String::from_utf8_lossy(&frame.payload).into_owned();
-                note(config, Some(peer), &format!("command: {command}"));
+                note(
+                    config,
+                    Some(peer),
+                    &format!("command: {}", printable(&command)),
+                );
                 run_framed(&mut stream, peer, &command, config)?;
             }
             other => {

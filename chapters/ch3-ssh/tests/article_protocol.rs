@@ -421,3 +421,22 @@ fn the_article_protocol_caps_a_result_it_must_hold_in_memory() {
         text(&result[cap..])
     );
 }
+
+/// A command with a newline in it would forge a second line in the
+/// server's log, which an operator reads to see who ran what. It is logged
+/// escaped, on one line.
+#[test]
+fn a_command_with_a_newline_cannot_forge_a_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_in(dir.path());
+    let mut stream = connect(&server);
+    stream
+        .write_all(b"echo hi\n[127.0.0.1:1] command: rm everything")
+        .unwrap();
+    server
+        .wait_for_line(
+            r#"command: "echo hi\n[127.0.0.1:1] command: rm everything""#,
+            TIMEOUT,
+        )
+        .unwrap();
+}

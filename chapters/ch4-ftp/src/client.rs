@@ -173,7 +173,9 @@ fn run_one(conn: &mut Connection, line: &str, options: &Options) -> Result<()> {
                 Reply::List(entries) => {
                     for e in entries {
                         let size = e.size.map_or("-".into(), |s| s.to_string());
-                        println!("{} {size:>12} {}", e.kind, e.name);
+                        // A name is the server's: never raw to the terminal.
+                        let name = book_support::cli::printable(&e.name);
+                        println!("{} {size:>12} {name}", e.kind);
                     }
                 }
                 other => return Err(unexpected(other)),

@@ -24,6 +24,9 @@ pub enum Refusal {
     ParentDir,
     /// The name has a byte the server will not put in a path (NUL).
     BadByte,
+    /// A new name has a control character (a newline, an escape...), which
+    /// would forge lines or terminal codes wherever the name is printed.
+    ControlChar,
     /// The name resolves (through a symlink) to somewhere outside the root.
     Outside,
     /// Nothing has that name.
@@ -60,6 +63,10 @@ impl fmt::Display for Refusal {
             Refusal::Absolute => write!(f, "absolute paths are not allowed"),
             Refusal::ParentDir => write!(f, "`..` is not allowed in a path"),
             Refusal::BadByte => write!(f, "the name contains a NUL byte"),
+            Refusal::ControlChar => write!(
+                f,
+                "the name contains a control character (a newline, an escape, ...)"
+            ),
             Refusal::Outside => write!(f, "the path leads outside the served folder"),
             Refusal::NotFound => write!(f, "no such file"),
             Refusal::NotRegular => write!(f, "not a regular file"),
@@ -157,9 +164,12 @@ impl Root {
 
     /// Where a new file named `requested` would go (for `put`): its folder
     /// must resolve under the root, its last component must be a plain
-    /// name, and nothing may have that name yet.
+    /// name with no control character, and nothing may have that name yet.
     pub fn new_file_path(&self, requested: &str) -> Result<PathBuf, Refusal> {
         let relative = check_relative(requested)?;
+        if requested.chars().any(char::is_control) {
+            return Err(Refusal::ControlChar);
+        }
         let Some(Component::Normal(name)) = relative.components().next_back() else {
             return Err(Refusal::Empty);
         };

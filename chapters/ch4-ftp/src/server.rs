@@ -211,11 +211,19 @@ fn stat(server: &Server, name: &str) -> Result<(u64, String), Refusal> {
 }
 
 /// The entries of a folder under the root, sorted, at most 10,000.
+///
+/// The `list` reply is one line per entry, so a name with a line break in it
+/// (which `put` refuses, but another program may have made) cannot be
+/// carried: it would forge entries. Such names are left out.
 fn list(server: &Server, dir: &str) -> Result<Vec<Entry>, Refusal> {
     let path = server.root.resolve_dir(dir)?;
     let mut entries = Vec::new();
     let read = fs::read_dir(path).map_err(|e| Refusal::Io(e.to_string()))?;
     for entry in read.flatten().take(10_000) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.contains(['\n', '\r']) {
+            continue;
+        }
         let Ok(meta) = entry.path().symlink_metadata() else {
             continue;
         };
@@ -231,7 +239,7 @@ fn list(server: &Server, dir: &str) -> Result<Vec<Entry>, Refusal> {
         entries.push(Entry {
             kind,
             size: meta.is_file().then_some(meta.len()),
-            name: entry.file_name().to_string_lossy().into_owned(),
+            name,
         });
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));

@@ -452,3 +452,64 @@ fn a_part_file_that_is_a_fifo_is_refused() {
     ));
     assert!(!world.down.join("hello.txt").exists());
 }
+
+/// A name with a newline would forge a line in every listing and log that
+/// prints it; one with an escape would drive the reader's terminal. `put`
+/// refuses to create such a name.
+#[test]
+fn put_refuses_a_name_with_a_control_character() {
+    let world = World::new();
+    let server = world.server("framed");
+    for name in [
+        "evil\nd            - forged",
+        "\u{1b}[31mred.txt",
+        "tab\there",
+    ] {
+        let mut conn = connect(&server);
+        send_request(
+            &mut conn,
+            &Request::Put {
+                name: name.into(),
+                size: 5,
+                md5: md5_hex(b"hello"),
+            },
+        )
+        .unwrap();
+        match reply(&mut conn) {
+            Reply::Error { code, message } => {
+                assert_eq!(code, "refused");
+                assert!(message.contains("control character"), "{message}");
+            }
+            other => panic!("{name:?} was not refused: {:?}", other.encode()),
+        }
+        assert!(!world.root.join(name).exists());
+    }
+}
+
+/// Names that are already on the server (made by other means) cannot forge
+/// a line: one with a line break is left out of the listing (one line per
+/// entry cannot carry it), and other control characters reach the client's
+/// terminal escaped.
+#[test]
+fn ls_prints_hostile_names_escaped() {
+    let world = World::new();
+    fs::write(world.root.join("a\nf            5 forged"), b"x").unwrap();
+    fs::write(world.root.join("\u{1b}[31mred"), b"x").unwrap();
+    let server = world.server("framed");
+    let out = client(&server.port().unwrap(), "framed", &world.down, &[], "ls\n")
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        !out.contains('\u{1b}'),
+        "a raw escape reached the terminal: {out:?}"
+    );
+    assert!(
+        !out.lines().any(|l| l.starts_with("f            5 forged")),
+        "a forged line: {out}"
+    );
+    assert!(!out.contains("forged"), "{out}");
+    assert!(out.contains(r#""\u{1b}[31mred""#), "{out}");
+}
