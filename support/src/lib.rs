@@ -1,5 +1,7 @@
 //! What every chapter of the book shares.
 //!
+//! - [`accept`]: an accept loop that pauses, and logs once, when the
+//!   process runs out of descriptors.
 //! - [`cli`]: the conventions of the chapters' programs: a server announces
 //!   `listening on ADDR` as its first line, and every program reports an error
 //!   as one `error: ...` line and a non-zero exit code.
@@ -17,6 +19,7 @@
 //! - [`tools`]: programs from outside Rust (python3) that some tests need,
 //!   found, or skipped visibly.
 
+pub mod accept;
 pub mod check;
 pub mod cli;
 pub mod diff;

@@ -40,6 +40,18 @@ pub fn wait_for_child(child: &mut Child, bound: Duration) -> Option<ExitStatus> 
     status
 }
 
+/// The CPU time process `pid` has used so far, in clock ticks (user and
+/// system; a tick is 1/100 s on Linux), or `None` if it is gone. Two
+/// readings a known time apart tell whether a process spins.
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name, in parentheses, may hold spaces: count fields after it.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state is field 3, utime 14 and stime 15 (1-based).
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
 /// The open descriptors of process `pid` (0 if it is gone).
 pub fn fd_count(pid: u32) -> usize {
     fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use book_support::accept::AcceptPause;
 use book_support::cli::printable;
 
 use crate::article::{self, Incoming};
@@ -65,16 +66,19 @@ impl Default for Config {
 pub fn serve_forever(listener: TcpListener, config: Config) -> io::Result<()> {
     let config = Arc::new(config);
     let active = Arc::new(AtomicUsize::new(0));
+    let mut pause = AcceptPause::default();
     loop {
         let (stream, peer) = match listener.accept() {
             Ok(accepted) => accepted,
             // A connection reset before we accepted it is the client's
-            // problem, not a reason to stop serving everyone else.
+            // problem, not a reason to stop serving everyone else. Out of
+            // descriptors: pause, and say so once (see `accept`).
             Err(err) => {
-                note(&config, None, &format!("accept failed: {err}"));
+                pause.failed(&err, |line| note(&config, None, line));
                 continue;
             }
         };
+        pause.accepted(|line| note(&config, None, line));
         if active.fetch_add(1, Ordering::SeqCst) >= config.max_clients {
             active.fetch_sub(1, Ordering::SeqCst);
             note(&config, Some(peer), "turned away: too many clients at once");

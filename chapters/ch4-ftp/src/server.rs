@@ -8,9 +8,11 @@ use std::fs;
 use std::io::{self, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use book_support::accept::AcceptPause;
 use md5::{Digest, Md5};
 
 use crate::article::serve_article_client;
@@ -59,7 +61,13 @@ pub struct Server {
     pub method: SendMethod,
     /// Digests already computed.
     pub digests: DigestCache,
+    /// At most this many clients at once; more are turned away at once, so
+    /// that idle clients cannot take every thread and descriptor.
+    pub max_clients: usize,
 }
+
+/// The default of [`Server::max_clients`].
+pub const MAX_CLIENTS: usize = 64;
 
 impl Server {
     /// A server for `root`.
@@ -69,6 +77,7 @@ impl Server {
             protocol,
             method,
             digests: DigestCache::default(),
+            max_clients: MAX_CLIENTS,
         }
     }
 
@@ -86,21 +95,30 @@ pub fn peer(stream: &TcpStream) -> String {
 }
 
 // ANCHOR: serve_forever
-/// Accepts clients forever, each on a thread of its own.
+/// Accepts clients forever, each on a thread of its own, at most
+/// [`Server::max_clients`] at once.
 pub fn serve_forever(listener: TcpListener, server: Arc<Server>) -> io::Result<()> {
+    let active = Arc::new(AtomicUsize::new(0));
+    let mut pause = AcceptPause::default();
     loop {
         let stream = match listener.accept() {
             Ok((stream, _)) => stream,
-            // A client that vanished between SYN and accept, or a full file
-            // table: not a reason to stop serving the others.
+            // A client that vanished between SYN and accept: retry at once.
+            // Out of descriptors: pause, and say so once (see `accept`).
             Err(e) => {
-                eprintln!("accept failed: {e}");
+                pause.failed(&e, |line| eprintln!("{line}"));
                 continue;
             }
         };
-        let server = Arc::clone(&server);
+        pause.accepted(|line| eprintln!("{line}"));
+        let who = peer(&stream);
+        if active.fetch_add(1, Ordering::SeqCst) >= server.max_clients {
+            active.fetch_sub(1, Ordering::SeqCst);
+            server.log(&who, "turned away: too many clients at once");
+            continue; // dropping the stream closes it
+        }
+        let (server, active) = (Arc::clone(&server), Arc::clone(&active));
         thread::spawn(move || {
-            let who = peer(&stream);
             server.log(&who, "connected");
             let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
             let _ = stream.set_write_timeout(Some(STALL_TIMEOUT));
@@ -112,6 +130,7 @@ pub fn serve_forever(listener: TcpListener, server: Arc<Server>) -> io::Result<(
                 Ok(()) => server.log(&who, "left"),
                 Err(e) => server.log(&who, &format!("dropped: {e}")),
             }
+            active.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }

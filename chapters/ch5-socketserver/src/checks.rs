@@ -8,11 +8,11 @@
 //!   and SIGTERM answered by a clean exit within two seconds, also while a
 //!   client keeps its connection open.
 
-use std::fs;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use book_support::check::{Checker, Failure, Session, Wire};
+use book_support::observe::cpu_ticks;
 
 /// Every checker of this chapter.
 pub fn checkers() -> Vec<Checker> {
@@ -26,15 +26,6 @@ pub fn checkers() -> Vec<Checker> {
             run: check_thread_per_request,
         },
     ]
-}
-
-/// CPU time of process `pid` so far, in clock ticks (user + system).
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // After the name: state is field 3, utime 14 and stime 15 (1-based).
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
 }
 
 // ANCHOR: check_upper_handler

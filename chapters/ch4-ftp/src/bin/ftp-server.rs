@@ -31,6 +31,9 @@ struct Args {
     /// How file bytes reach the socket: sendfile, read-write or std-copy.
     #[arg(long, default_value = "sendfile")]
     send: SendMethod,
+    /// Turn away clients beyond this many at once.
+    #[arg(long, default_value_t = ch4_ftp::server::MAX_CLIENTS)]
+    max_clients: usize,
 }
 
 fn main() -> ExitCode {
@@ -46,7 +49,9 @@ fn main() -> ExitCode {
             Protocol::Framed => "the framed",
         };
         eprintln!("serving {} with {protocol} protocol", root.dir().display());
-        let server = Arc::new(Server::new(root, args.protocol, args.send));
+        let mut server = Server::new(root, args.protocol, args.send);
+        server.max_clients = args.max_clients;
+        let server = Arc::new(server);
         serve_forever(listener, server)?;
         Ok(())
     })

@@ -50,12 +50,15 @@ impl World {
     }
 
     pub fn server(&self, protocol: &str) -> ServerProcess {
+        self.server_with(protocol, &[])
+    }
+
+    /// [`World::server`] with more arguments.
+    pub fn server_with(&self, protocol: &str, args: &[&str]) -> ServerProcess {
         let root = self.root.to_str().unwrap();
-        ServerProcess::start(
-            env!("CARGO_BIN_EXE_ftp-server"),
-            ["--port", "0", "--root", root, "--protocol", protocol],
-        )
-        .unwrap()
+        let mut all = vec!["--port", "0", "--root", root, "--protocol", protocol];
+        all.extend_from_slice(args);
+        ServerProcess::start(env!("CARGO_BIN_EXE_ftp-server"), all).unwrap()
     }
 }
 

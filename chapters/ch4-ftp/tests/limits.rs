@@ -1,0 +1,109 @@
+//! Limits a hostile or careless crowd of clients meets: a cap on clients at
+//! once, and a server that runs out of descriptors without spinning.
+
+mod common;
+
+use std::io::Read;
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::thread;
+use std::time::Duration;
+
+use book_support::ServerProcess;
+use book_support::observe::{cpu_ticks, eventually};
+use common::*;
+use predicates::prelude::*;
+
+/// `ftp-server` on `world`, with `args`, and at most `fds` descriptors.
+fn limited_server(world: &World, fds: u64, args: &[&str]) -> ServerProcess {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ftp-server"));
+    command
+        .args(["--port", "0", "--root", world.root.to_str().unwrap()])
+        .args(args);
+    // SAFETY: setrlimit is async-signal-safe; nothing is allocated.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: fds,
+                rlim_max: fds,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    ServerProcess::spawn(command).unwrap()
+}
+
+#[test]
+fn out_of_descriptors_the_server_pauses_logs_each_episode_once_and_recovers() {
+    let world = World::new();
+    let server = limited_server(&world, 32, &["--max-clients", "1000"]);
+    // More idle clients than the server has descriptors for.
+    let idle: Vec<TcpStream> = (0..40).map(|_| connect(&server)).collect();
+    assert!(
+        eventually(BOUND, || server.stderr().contains("pausing accepts")),
+        "{}",
+        server.stderr()
+    );
+    // While it is out, it does not spin: over half a second it uses at
+    // most a fifth of a core (a spinning loop uses all of it).
+    let before = cpu_ticks(server.pid()).unwrap();
+    thread::sleep(Duration::from_millis(500));
+    let used = cpu_ticks(server.pid()).unwrap() - before;
+    assert!(
+        used <= 10,
+        "{used} ticks of CPU in 50: the accept loop spins"
+    );
+    // One line per episode, not per try: a client that leaves (or that
+    // the server drops for want of a descriptor) ends an episode, so there
+    // are at most as many as clients, where a spinning loop writes
+    // thousands of lines a second.
+    let episodes = server.stderr().matches("accept failed").count();
+    assert!(
+        (1..=40).contains(&episodes),
+        "{episodes} lines for 40 clients: {}",
+        server.stderr()
+    );
+    // The idle clients leave; the server accepts again and serves.
+    drop(idle);
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get hello.txt\n",
+    )
+    .success();
+    assert!(
+        eventually(BOUND, || server.stderr().contains("accepting again")),
+        "{}",
+        server.stderr()
+    );
+}
+
+#[test]
+fn clients_beyond_the_cap_are_turned_away_and_the_others_served() {
+    let world = World::new();
+    let server = world.server_with("framed", &["--max-clients", "2"]);
+    let first = connect(&server);
+    let second = connect(&server);
+    let mut third = connect(&server);
+    // Turned away: the connection is closed at once, with nothing sent.
+    let mut got = Vec::new();
+    let _ = third.read_to_end(&mut got);
+    assert!(got.is_empty(), "{got:?}");
+    wait_for_log(&server, "turned away: too many clients at once");
+    drop((first, second));
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get hello.txt\n",
+    )
+    .success()
+    .stdout(predicate::str::contains("hello.txt"));
+}
