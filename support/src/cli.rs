@@ -8,6 +8,7 @@
 
 use std::fmt::Display;
 use std::io::Write;
+use std::net::IpAddr;
 use std::process::ExitCode;
 
 /// The first line a server prints, before that address.
@@ -62,9 +63,42 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+// ANCHOR: check_host
+/// Refuses to listen on `host` unless it is a loopback address or the
+/// user said `--allow-remote`; with it, warns. `exposes` says what anyone
+/// who reaches the address can then do ("read every file under the root").
+///
+/// The book's servers trust their peers: a loopback address keeps them to
+/// the programs of this machine. Listening on `0.0.0.0` by mistake is easy,
+/// so it takes a second flag, and the warning says what it gives away.
+pub fn check_host(host: IpAddr, allow_remote: bool, exposes: &str) -> anyhow::Result<()> {
+    if host.is_loopback() {
+        return Ok(());
+    }
+    if !allow_remote {
+        anyhow::bail!(
+            "refusing to listen on {host}: anyone who can reach it could {exposes}; \
+             use a loopback address, or add --allow-remote if you really mean it"
+        );
+    }
+    eprintln!("warning: listening on {host}: anyone who can reach this address can {exposes}");
+    Ok(())
+}
+// ANCHOR_END: check_host
+
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{check_host, printable};
+
+    #[test]
+    fn only_loopback_is_allowed_without_asking() {
+        let say = "do things";
+        assert!(check_host("127.0.0.1".parse().unwrap(), false, say).is_ok());
+        assert!(check_host("::1".parse().unwrap(), false, say).is_ok());
+        let refused = check_host("0.0.0.0".parse().unwrap(), false, say).unwrap_err();
+        assert!(refused.to_string().contains("--allow-remote"), "{refused}");
+        assert!(check_host("0.0.0.0".parse().unwrap(), true, say).is_ok());
+    }
 
     #[test]
     fn plain_text_is_left_alone_and_control_characters_are_escaped() {

@@ -115,7 +115,7 @@ pub fn serve_article_client(mut stream: TcpStream, server: &Server) -> io::Resul
                 continue;
             }
         };
-        let (path, mut file, meta) = match server.root.open_file(&name) {
+        let (mut file, meta) = match server.root.open_file(&name) {
             Ok(found) => found,
             Err(refusal) => {
                 server.log(&who, &format!("get {name:?}: refused: {refusal}"));
@@ -123,7 +123,7 @@ pub fn serve_article_client(mut stream: TcpStream, server: &Server) -> io::Resul
                 continue;
             }
         };
-        let digest = server.digests.digest(&path, &file)?;
+        let digest = server.digests.digest(&file)?;
         stream.write_all(meta.len().to_string().as_bytes())?;
         if read_message(&mut stream, COMMAND_LIMIT)?.is_none() {
             return Ok(()); // gone before acknowledging

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fs::{File, Metadata};
 use std::io::{self, ErrorKind, Read};
 use std::os::unix::fs::{FileExt, MetadataExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use md5::{Digest, Md5};
@@ -57,43 +57,46 @@ pub fn hash_file(path: &Path) -> io::Result<String> {
     Ok(hex(md5))
 }
 
-/// What identifies one version of a file: same device, inode, size and
-/// modification time means same bytes (unless someone rewrites a file and
-/// forges its mtime, which this cache does not defend against).
+// ANCHOR: version
+/// What identifies one version of a file's bytes: the same size, the same
+/// modification time and the same change time (ctime) mean the same bytes.
+/// A program can set a file's mtime back after rewriting it, but not its
+/// ctime: every write and every change of the mtime moves the ctime to now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Version {
-    dev: u64,
-    ino: u64,
     len: u64,
-    mtime: i64,
-    mtime_nsec: i64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
 }
 
 impl Version {
     fn of(meta: &Metadata) -> Self {
         Version {
-            dev: meta.dev(),
-            ino: meta.ino(),
             len: meta.len(),
-            mtime: meta.mtime(),
-            mtime_nsec: meta.mtime_nsec(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
         }
     }
 }
+// ANCHOR_END: version
 
-/// Digests the server has computed, by path and file version.
+/// Which file: its device and inode, whatever name it was opened by.
+type FileId = (u64, u64);
+
+/// Digests the server has computed, by file and version.
 #[derive(Debug, Default)]
 pub struct DigestCache {
-    known: Mutex<HashMap<PathBuf, (Version, String)>>,
+    known: Mutex<HashMap<FileId, (Version, String)>>,
 }
 
 impl DigestCache {
-    /// The md5 of the open `file` at `path`, computed only if this version
-    /// of the file has not been hashed before.
-    pub fn digest(&self, path: &Path, file: &File) -> io::Result<String> {
-        let version = Version::of(&file.metadata()?);
+    /// The md5 of the open `file`, computed only if this version of the
+    /// file has not been hashed before.
+    pub fn digest(&self, file: &File) -> io::Result<String> {
+        let meta = file.metadata()?;
+        let (id, version) = ((meta.dev(), meta.ino()), Version::of(&meta));
         if let Ok(known) = self.known.lock()
-            && let Some((v, digest)) = known.get(path)
+            && let Some((v, digest)) = known.get(&id)
             && *v == version
         {
             return Ok(digest.clone());
@@ -104,7 +107,7 @@ impl DigestCache {
         hash_prefix(&mut ReadAt { file, pos: 0 }, version.len, &mut md5)?;
         let digest = hex(md5);
         if let Ok(mut known) = self.known.lock() {
-            known.insert(path.to_path_buf(), (version, digest.clone()));
+            known.insert(id, (version, digest.clone()));
         }
         Ok(digest)
     }

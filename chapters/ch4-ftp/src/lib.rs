@@ -14,7 +14,9 @@
 //!   so that receiving and hashing overlap;
 //! - [`digest`]: md5 of a file in constant memory, and a cache of digests so
 //!   the server does not hash an unchanged file twice;
-//! - [`safety`]: resolve a requested name under the served folder, or refuse;
+//! - [`safety`]: the rules for a requested name, and the served folder;
+//! - [`beneath`]: open a name under a folder without ever leaving it;
+//! - [`incoming`]: an upload that gets its name only when it is complete;
 //! - [`send`]: send a file's bytes, with `sendfile` (zero copy) or a loop;
 //! - [`article`]: the article's protocol, server and client side;
 //! - [`framed`]: the framed protocol: frames, requests, replies;
@@ -24,12 +26,14 @@
 //! - [`checks`]: the exercises' checkers.
 
 pub mod article;
+pub mod beneath;
 pub mod checks;
 pub mod client;
 pub mod digest;
 pub mod download;
 pub mod exact;
 pub mod framed;
+pub mod incoming;
 pub mod pipeline;
 pub mod safety;
 pub mod send;

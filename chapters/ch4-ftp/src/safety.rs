@@ -2,16 +2,23 @@
 //!
 //! A name from the network is hostile until proven otherwise. `../x`,
 //! `/etc/passwd` and a symlink that points out of the folder all name files
-//! the server was never asked to share. The rule here: refuse a name that is
-//! empty, absolute or has a `..` component; then let the operating system
-//! resolve every symlink (`canonicalize`) and refuse the result unless it
-//! still lies under the (canonical) root. Only regular files are served.
+//! the server was never asked to share. The rules here: refuse a name that
+//! is empty, absolute or has a `..` component, by its text alone; then open
+//! it relative to the root's descriptor, refusing any symbolic link on the
+//! way ([`crate::beneath`]), so that the name is checked and opened in one
+//! step that nobody can slip a swap into. Only regular files are served.
 
+use std::ffi::OsString;
 use std::fmt;
-use std::fs::{File, Metadata, OpenOptions};
+use std::fs::{File, Metadata};
 use std::io::{self, ErrorKind};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
+
+use rustix::fs::{AtFlags, OFlags, statat};
+
+use crate::beneath::open_beneath;
+use crate::incoming::UPLOAD_PREFIX;
 
 /// Why a request was refused. Each has a short code for the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +34,13 @@ pub enum Refusal {
     /// A new name has a control character (a newline, an escape...), which
     /// would forge lines or terminal codes wherever the name is printed.
     ControlChar,
-    /// The name resolves (through a symlink) to somewhere outside the root.
+    /// The name would lead outside the root.
     Outside,
+    /// The path goes through a symbolic link, which the server never
+    /// follows (even one that stays inside: it could be swapped).
+    Symlink,
+    /// The name is kept for uploads in progress.
+    Reserved,
     /// Nothing has that name.
     NotFound,
     /// The name is not a regular file (a directory, a FIFO, a device...).
@@ -68,6 +80,11 @@ impl fmt::Display for Refusal {
                 "the name contains a control character (a newline, an escape, ...)"
             ),
             Refusal::Outside => write!(f, "the path leads outside the served folder"),
+            Refusal::Symlink => write!(
+                f,
+                "the path goes through a symbolic link, and this server follows none"
+            ),
+            Refusal::Reserved => write!(f, "names starting with {UPLOAD_PREFIX} are reserved"),
             Refusal::NotFound => write!(f, "no such file"),
             Refusal::NotRegular => write!(f, "not a regular file"),
             Refusal::NotDirectory => write!(f, "not a directory"),
@@ -79,93 +96,96 @@ impl fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
+/// What an error from opening a name under the root means for the peer.
 fn from_io(e: io::Error) -> Refusal {
-    match e.kind() {
-        ErrorKind::NotFound => Refusal::NotFound,
-        ErrorKind::NotADirectory => Refusal::NotFound,
+    match e.raw_os_error() {
+        Some(libc::ELOOP) => Refusal::Symlink,
+        Some(libc::EXDEV) => Refusal::Outside,
+        Some(libc::ENOENT | libc::ENOTDIR) => Refusal::NotFound,
         _ => Refusal::Io(e.to_string()),
     }
 }
 
-/// The served folder.
-#[derive(Debug, Clone)]
+/// The served folder: its name, for messages, and an open descriptor,
+/// relative to which every request is opened.
+#[derive(Debug)]
 pub struct Root {
     dir: PathBuf,
+    fd: OwnedFd,
 }
 
 impl Root {
-    /// The folder `dir`, resolved once, so that comparisons with resolved
-    /// paths are fair (the root itself may be reached through a symlink).
+    /// Opens the folder `dir` once; it stays the same folder even if its
+    /// name is later moved or swapped.
     pub fn new(dir: &Path) -> io::Result<Root> {
         let dir = dir.canonicalize()?;
-        if !dir.is_dir() {
+        let folder = File::open(&dir)?;
+        if !folder.metadata()?.is_dir() {
             return Err(io::Error::new(
                 ErrorKind::NotADirectory,
                 format!("{} is not a directory", dir.display()),
             ));
         }
-        Ok(Root { dir })
+        Ok(Root {
+            dir,
+            fd: folder.into(),
+        })
     }
 
-    /// The resolved folder.
+    /// The folder's name, as it was when the server started.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    // ANCHOR: resolve
-    /// Resolves a requested name to an existing path under the root.
-    /// `""` and `"."` name the root itself.
-    pub fn resolve(&self, requested: &str) -> Result<PathBuf, Refusal> {
+    // ANCHOR: open
+    /// Opens a requested name under the root with `flags`, after the
+    /// textual rules. `""` and `"."` name the root itself.
+    pub fn open(&self, requested: &str, flags: OFlags) -> Result<OwnedFd, Refusal> {
         let relative = check_relative(requested)?;
-        let resolved = self.dir.join(relative).canonicalize().map_err(from_io)?;
-        if !resolved.starts_with(&self.dir) {
-            return Err(Refusal::Outside);
-        }
-        Ok(resolved)
+        open_beneath(self.fd.as_fd(), relative, flags).map_err(from_io)
     }
-    // ANCHOR_END: resolve
+    // ANCHOR_END: open
 
     // ANCHOR: open_file
     /// Opens a regular file under the root for reading.
     ///
-    /// `O_NONBLOCK` keeps a FIFO swapped in after the check from blocking the
-    /// open (a FIFO's open waits for a writer); `O_NOFOLLOW` refuses a last
-    /// component that became a symlink after `resolve`. The opened file is
-    /// checked again, because the check and the open are two moments.
-    pub fn open_file(&self, requested: &str) -> Result<(PathBuf, File, Metadata), Refusal> {
+    /// `O_NONBLOCK` keeps a FIFO from blocking the open (a FIFO's open
+    /// waits for a writer). What was opened is then checked: only a
+    /// regular file is served.
+    pub fn open_file(&self, requested: &str) -> Result<(File, Metadata), Refusal> {
         if requested.is_empty() {
             return Err(Refusal::Empty);
         }
-        let path = self.resolve(requested)?;
-        if !path.metadata().map_err(from_io)?.is_file() {
-            return Err(Refusal::NotRegular);
+        if is_upload_in_progress(requested) {
+            return Err(Refusal::NotFound);
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(from_io)?;
+        let fd = self.open(requested, OFlags::RDONLY | OFlags::NONBLOCK)?;
+        let file = File::from(fd);
         let meta = file.metadata().map_err(from_io)?;
         if !meta.is_file() {
             return Err(Refusal::NotRegular);
         }
-        Ok((path, file, meta))
+        Ok((file, meta))
     }
     // ANCHOR_END: open_file
 
-    /// Resolves a folder under the root (for `ls`).
-    pub fn resolve_dir(&self, requested: &str) -> Result<PathBuf, Refusal> {
-        let path = self.resolve(requested)?;
-        if !path.is_dir() {
-            return Err(Refusal::NotDirectory);
-        }
-        Ok(path)
+    /// Opens a folder under the root (for `ls`, and as the place of a new
+    /// file).
+    pub fn open_dir(&self, requested: &str) -> Result<OwnedFd, Refusal> {
+        self.open(requested, OFlags::RDONLY | OFlags::DIRECTORY)
+            .map_err(|refusal| match refusal {
+                Refusal::NotFound if self.open(requested, OFlags::PATH).is_ok() => {
+                    Refusal::NotDirectory
+                }
+                other => other,
+            })
     }
 
-    /// Where a new file named `requested` would go (for `put`): its folder
-    /// must resolve under the root, its last component must be a plain
-    /// name with no control character, and nothing may have that name yet.
-    pub fn new_file_path(&self, requested: &str) -> Result<PathBuf, Refusal> {
+    // ANCHOR: new_file
+    /// Where a new file named `requested` would go (for `put`): the folder
+    /// it goes in, opened under the root, and its name there. The name must
+    /// be a plain one with no control character, and free.
+    pub fn new_file(&self, requested: &str) -> Result<(OwnedFd, OsString), Refusal> {
         let relative = check_relative(requested)?;
         if requested.chars().any(char::is_control) {
             return Err(Refusal::ControlChar);
@@ -173,15 +193,26 @@ impl Root {
         let Some(Component::Normal(name)) = relative.components().next_back() else {
             return Err(Refusal::Empty);
         };
+        if is_upload_in_progress(requested) {
+            return Err(Refusal::Reserved);
+        }
         let parent = relative.parent().unwrap_or(Path::new(""));
-        let dir = self.resolve_dir(&parent.to_string_lossy())?;
-        let path = dir.join(name);
-        match path.symlink_metadata() {
+        let folder = self.open_dir(&parent.to_string_lossy())?;
+        match statat(&folder, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(_) => Err(Refusal::Exists),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(path),
-            Err(e) => Err(from_io(e)),
+            Err(rustix::io::Errno::NOENT) => Ok((folder, name.to_owned())),
+            Err(e) => Err(Refusal::Io(io::Error::from(e).to_string())),
         }
     }
+    // ANCHOR_END: new_file
+}
+
+/// Is the last component of `name` the temporary name of an upload still
+/// being received? Such a file is neither listed nor served.
+pub fn is_upload_in_progress(name: &str) -> bool {
+    Path::new(name)
+        .file_name()
+        .is_some_and(|last| last.to_string_lossy().starts_with(UPLOAD_PREFIX))
 }
 
 // ANCHOR: check_relative

@@ -4,7 +4,6 @@
 //! never holds up the others; the thread and everything it opened (the
 //! socket, the file) are released when it returns, however it returns.
 
-use std::fs;
 use std::io::{self, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
@@ -14,14 +13,16 @@ use std::time::Duration;
 
 use book_support::accept::AcceptPause;
 use md5::{Digest, Md5};
+use rustix::fs::{AtFlags, Dir, FileType, statat};
 
+use crate::MAX_FILE_SIZE;
 use crate::article::serve_article_client;
 use crate::digest::{DigestCache, hex};
 use crate::exact::recv_exact_hashed;
 use crate::framed::{Entry, FrameError, MAX_REQUEST, Reply, Request, read_frame, send_reply};
-use crate::safety::{Refusal, Root};
+use crate::incoming::Incoming;
+use crate::safety::{Refusal, Root, is_upload_in_progress};
 use crate::send::{SendMethod, send_file_range};
-use crate::{MAX_FILE_SIZE, download};
 
 /// Which protocol a server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -203,11 +204,11 @@ fn send_file(
     name: &str,
     offset: u64,
 ) -> io::Result<()> {
-    let (path, mut file, meta) = match server.root.open_file(name) {
+    let (mut file, meta) = match server.root.open_file(name) {
         Ok(found) => found,
         Err(refusal) => return send_reply(out, &refuse(server, who, "get", name, &refusal)),
     };
-    let md5 = server.digests.digest(&path, &file)?;
+    let md5 = server.digests.digest(&file)?;
     let size = meta.len();
     let offset = if offset > size { 0 } else { offset };
     send_reply(out, &Reply::File { size, offset, md5 })?;
@@ -221,45 +222,53 @@ fn send_file(
 // ANCHOR_END: send_file
 
 fn stat(server: &Server, name: &str) -> Result<(u64, String), Refusal> {
-    let (path, file, meta) = server.root.open_file(name)?;
+    let (file, meta) = server.root.open_file(name)?;
     let md5 = server
         .digests
-        .digest(&path, &file)
+        .digest(&file)
         .map_err(|e| Refusal::Io(e.to_string()))?;
     Ok((meta.len(), md5))
 }
 
 /// The entries of a folder under the root, sorted, at most 10,000.
 ///
-/// The `list` reply is one line per entry, so a name with a line break in it
-/// (which `put` refuses, but another program may have made) cannot be
-/// carried: it would forge entries. Such names are left out.
+/// The folder is read through the descriptor it was opened with, and each
+/// entry is looked at relative to it, so the listing is of the folder that
+/// was checked. The `list` reply is one line per entry, so a name with a
+/// line break in it (which `put` refuses, but another program may have
+/// made) cannot be carried: it would forge entries. Such names are left
+/// out, and so are uploads still in progress.
 fn list(server: &Server, dir: &str) -> Result<Vec<Entry>, Refusal> {
-    let path = server.root.resolve_dir(dir)?;
+    let folder = server.root.open_dir(dir)?;
+    let io_refusal = |e: rustix::io::Errno| Refusal::Io(io::Error::from(e).to_string());
     let mut entries = Vec::new();
-    let read = fs::read_dir(path).map_err(|e| Refusal::Io(e.to_string()))?;
-    for entry in read.flatten().take(10_000) {
+    for entry in Dir::read_from(&folder).map_err(io_refusal)? {
+        let entry = entry.map_err(io_refusal)?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.contains(['\n', '\r']) {
+        if name == "."
+            || name == ".."
+            || name.contains(['\n', '\r'])
+            || is_upload_in_progress(&name)
+        {
             continue;
         }
-        let Ok(meta) = entry.path().symlink_metadata() else {
-            continue;
+        let Ok(stat) = statat(&folder, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW) else {
+            continue; // gone since the folder was read
         };
-        let kind = if meta.is_file() {
-            'f'
-        } else if meta.is_dir() {
-            'd'
-        } else if meta.is_symlink() {
-            'l'
-        } else {
-            'o'
+        let kind = match FileType::from_raw_mode(stat.st_mode) {
+            FileType::RegularFile => 'f',
+            FileType::Directory => 'd',
+            FileType::Symlink => 'l',
+            _ => 'o',
         };
         entries.push(Entry {
             kind,
-            size: meta.is_file().then_some(meta.len()),
+            size: (kind == 'f').then_some(stat.st_size as u64),
             name,
         });
+        if entries.len() == 10_000 {
+            break;
+        }
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(entries)
@@ -267,8 +276,10 @@ fn list(server: &Server, dir: &str) -> Result<Vec<Entry>, Refusal> {
 
 // ANCHOR: receive_upload
 /// Answers `put`: checks the name, says `ready`, receives exactly `size`
-/// bytes into a temporary file beside the target, and links it under its
-/// name only if the md5 matches and the name is still free.
+/// bytes into a file that has no name yet, and gives it its name only if
+/// the md5 matches and the name is still free. A failure to store the
+/// bytes (a full disk) is answered once all of them have arrived, so the
+/// client hears why instead of a broken connection.
 fn receive_upload(
     input: &mut BufReader<TcpStream>,
     output: &mut TcpStream,
@@ -278,37 +289,101 @@ fn receive_upload(
     size: u64,
     expected: &str,
 ) -> io::Result<()> {
-    let target = match server.root.new_file_path(name) {
-        Ok(target) => target,
+    let (folder, file_name) = match server.root.new_file(name) {
+        Ok(place) => place,
         Err(refusal) => return send_reply(output, &refuse(server, who, "put", name, &refusal)),
     };
     if size > MAX_FILE_SIZE {
         let message = format!("{size} bytes is more than this server accepts");
         return send_reply(output, &Reply::error("too-large", message));
     }
-    let folder = target.parent().unwrap_or(server.root.dir());
-    let temp = tempfile::Builder::new()
-        .prefix(".upload-")
-        .tempfile_in(folder)?;
+    let upload = match Incoming::create(folder) {
+        Ok(upload) => upload,
+        Err(e) => return send_reply(output, &cannot_store(server, who, name, &e)),
+    };
     send_reply(output, &Reply::Ready)?;
     let mut md5 = Md5::new();
-    let mut writer = io::BufWriter::with_capacity(crate::CHUNK, temp.as_file());
+    let mut writer = KeepReading::new(io::BufWriter::with_capacity(crate::CHUNK, upload.file()));
     recv_exact_hashed(input, &mut writer, size, &mut md5, &mut |_| {})?;
-    writer.flush()?;
-    drop(writer);
+    if let Err(e) = writer.finish() {
+        // `upload` is dropped here, and with it the bytes stored so far.
+        return send_reply(output, &cannot_store(server, who, name, &e));
+    }
     let got = hex(md5);
     if got != expected {
         server.log(who, &format!("put {name:?}: md5 mismatch"));
-        drop(temp); // deleted before the client hears about it
+        drop(upload); // gone before the client hears about it
         let message = format!("the bytes hash to {got}, not {expected}");
         return send_reply(output, &Reply::error("bad-digest", message));
     }
-    let (_file, temp_path) = temp.keep().map_err(|e| e.error)?;
-    if let Err(e) = download::publish(&temp_path, &target, false) {
-        let _ = fs::remove_file(&temp_path);
-        return send_reply(output, &Reply::error("exists", format!("{e:#}")));
+    match upload.publish(&file_name) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let message = format!("{name} exists (it appeared during the upload)");
+            return send_reply(output, &Reply::error("exists", message));
+        }
+        Err(e) => return send_reply(output, &cannot_store(server, who, name, &e)),
     }
     server.log(who, &format!("put {name:?}: received {size} bytes"));
     send_reply(output, &Reply::Done { md5: got })
 }
 // ANCHOR_END: receive_upload
+
+/// Logs a failure to store an upload and makes its reply.
+fn cannot_store(server: &Server, who: &str, name: &str, e: &io::Error) -> Reply {
+    server.log(who, &format!("put {name:?}: cannot store it: {e}"));
+    Reply::error("io", format!("the server cannot store {name}: {e}"))
+}
+
+/// A writer that, once a write has failed, drops the rest of the bytes
+/// and keeps the error for the end, so that the sender's bytes are still
+/// all read and the connection stays in step.
+struct KeepReading<W: Write> {
+    inner: W,
+    failed: Option<io::Error>,
+}
+
+impl<W: Write> KeepReading<W> {
+    fn new(inner: W) -> Self {
+        KeepReading {
+            inner,
+            failed: None,
+        }
+    }
+
+    /// The first error, or that of the last flush.
+    fn finish(mut self) -> io::Result<()> {
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => self.inner.flush(),
+        }
+    }
+}
+
+impl<W: Write> Write for KeepReading<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.failed.is_none()
+            && let Err(e) = self.inner.write_all(buf)
+        {
+            self.failed = Some(e);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+// ANCHOR: ignore_file_size_signal
+/// A process over its file size limit (`ulimit -f`) gets `SIGXFSZ`, which
+/// kills it by default, in the middle of an upload. Ignored, the write that
+/// crosses the limit fails with `EFBIG` instead, and the upload ends with
+/// an error reply like any other failure to store.
+pub fn ignore_file_size_signal() {
+    // SAFETY: setting a signal to SIG_IGN installs no handler of ours.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+// ANCHOR_END: ignore_file_size_signal

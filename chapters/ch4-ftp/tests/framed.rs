@@ -513,3 +513,94 @@ fn ls_prints_hostile_names_escaped() {
     assert!(!out.contains("forged"), "{out}");
     assert!(out.contains(r#""\u{1b}[31mred""#), "{out}");
 }
+
+/// An upload being received has no name yet: it cannot be listed or
+/// fetched half-done, under its name or any other.
+#[test]
+fn an_upload_in_progress_is_neither_listed_nor_served() {
+    let world = World::new();
+    let server = world.server("framed");
+    let mut uploader = connect(&server);
+    let data = sample(10_000);
+    send_request(
+        &mut uploader,
+        &Request::Put {
+            name: "new.bin".into(),
+            size: data.len() as u64,
+            md5: md5_hex(&data),
+        },
+    )
+    .unwrap();
+    assert_eq!(reply(&mut uploader), Reply::Ready);
+    uploader.write_all(&data[..5_000]).unwrap();
+    // A temporary name some other server would use, planted by hand.
+    fs::write(world.root.join(".upload-planted"), b"half").unwrap();
+    let mut other = connect(&server);
+    send_request(&mut other, &Request::Ls { dir: String::new() }).unwrap();
+    let Reply::List(entries) = reply(&mut other) else {
+        panic!("no listing")
+    };
+    let names: Vec<_> = entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["data.bin", "hello.txt", "sub", "with space.txt"],
+        "half an upload is visible"
+    );
+    for name in ["new.bin", ".upload-planted"] {
+        let get = Request::Get {
+            name: name.into(),
+            offset: 0,
+        };
+        send_request(&mut other, &get).unwrap();
+        let got = reply(&mut other).encode();
+        assert!(got.starts_with("error not-found"), "{name}: {got}");
+    }
+    uploader.write_all(&data[5_000..]).unwrap();
+    assert!(matches!(reply(&mut uploader), Reply::Done { .. }));
+    assert_eq!(fs::read(world.root.join("new.bin")).unwrap(), data);
+}
+
+/// The server remembers digests, but a file rewritten at the same size,
+/// with its modification time set back, is not mistaken for the old one:
+/// its change time (ctime) moved, and nobody can set that back.
+#[test]
+fn a_file_rewritten_with_its_mtime_restored_gets_a_fresh_md5() {
+    let world = World::new();
+    let server = world.server("framed");
+    let path = world.root.join("hello.txt");
+    let mut conn = connect(&server);
+    let stat = |conn: &mut TcpStream| {
+        let request = Request::Stat {
+            name: "hello.txt".into(),
+        };
+        send_request(conn, &request).unwrap();
+        match reply(conn) {
+            Reply::Stat { md5, .. } => md5,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(stat(&mut conn), md5_hex(b"hello, world\n"));
+    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+    // A file system's clock may tick coarsely (every few milliseconds):
+    // wait until it has moved past the file's ctime, as it has between
+    // any two edits a person makes.
+    let ctime = |p: &std::path::Path| {
+        use std::os::unix::fs::MetadataExt;
+        let meta = fs::metadata(p).unwrap();
+        (meta.ctime(), meta.ctime_nsec())
+    };
+    let probe = world.tmp.path().join("clock");
+    assert!(eventually(BOUND, || {
+        fs::write(&probe, b"tick").unwrap();
+        ctime(&probe) > ctime(&path)
+    }));
+    fs::write(&path, b"HELLO, WORLD\n").unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    assert_eq!(stat(&mut conn), md5_hex(b"HELLO, WORLD\n"));
+}

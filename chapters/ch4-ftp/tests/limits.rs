@@ -17,6 +17,17 @@ use predicates::prelude::*;
 
 /// `ftp-server` on `world`, with `args`, and at most `fds` descriptors.
 fn limited_server(world: &World, fds: u64, args: &[&str]) -> ServerProcess {
+    server_with_limit(world, libc::RLIMIT_NOFILE, fds, args)
+}
+
+/// `ftp-server` on `world`, with `args`, and the limit `resource` set to
+/// `value` (as `ulimit` would set it in the shell that starts it).
+fn server_with_limit(
+    world: &World,
+    resource: libc::__rlimit_resource_t,
+    value: u64,
+    args: &[&str],
+) -> ServerProcess {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ftp-server"));
     command
         .args(["--port", "0", "--root", world.root.to_str().unwrap()])
@@ -25,10 +36,10 @@ fn limited_server(world: &World, fds: u64, args: &[&str]) -> ServerProcess {
     unsafe {
         command.pre_exec(move || {
             let limit = libc::rlimit {
-                rlim_cur: fds,
-                rlim_max: fds,
+                rlim_cur: value,
+                rlim_max: value,
             };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+            if libc::setrlimit(resource, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -106,4 +117,47 @@ fn clients_beyond_the_cap_are_turned_away_and_the_others_served() {
     )
     .success()
     .stdout(predicate::str::contains("hello.txt"));
+}
+
+/// A disk that fills up in the middle of an upload, played by a file size
+/// limit (`ulimit -f`): the write that crosses it fails as a full disk's
+/// would (and, unless the server ignores `SIGXFSZ`, the kernel kills it).
+/// The client is told why, the server goes on, and nothing is left.
+#[test]
+fn a_disk_that_fills_mid_upload_gets_an_error_reply_and_leaves_nothing() {
+    let world = World::new();
+    let server = server_with_limit(&world, libc::RLIMIT_FSIZE, 100_000, &[]);
+    let local = world.tmp.path().join("big.bin");
+    std::fs::write(&local, sample(300_000)).unwrap();
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        &format!("put {}\n", local.display()),
+    )
+    .failure()
+    .stderr(predicate::str::contains(
+        "the server cannot store big.bin: File too large",
+    ));
+    wait_for_log(&server, "put \"big.bin\": cannot store it: File too large");
+    let names: Vec<_> = std::fs::read_dir(&world.root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("big") || n.starts_with(".upload")),
+        "{names:?}"
+    );
+    // Still serving, on the same terms.
+    client(
+        &server.port().unwrap(),
+        "framed",
+        &world.down,
+        &[],
+        "get hello.txt\n",
+    )
+    .success();
 }

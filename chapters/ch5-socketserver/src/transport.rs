@@ -277,14 +277,36 @@ pub fn receive_datagram<A: std::fmt::Debug>(
 }
 // ANCHOR_END: receive_datagram
 
-/// A socket file that is removed when the transport is dropped.
+/// A socket file that is removed when the transport is dropped, if it is
+/// still the one this server made.
 ///
 /// Python's `server_close` leaves the file behind, and the next bind to the
-/// same path fails with "Address already in use".
+/// same path fails with "Address already in use". Removing it by name at
+/// exit has the opposite danger: by then the name may belong to something
+/// else (another server started since, which removed our file as stale, or
+/// a file someone put there), so the file's identity, its device and inode,
+/// is taken at bind time and compared before removing.
 #[derive(Debug)]
-struct SocketFile(PathBuf);
+struct SocketFile {
+    path: PathBuf,
+    identity: Option<(u64, u64)>,
+}
 
 impl SocketFile {
+    /// The socket file just bound at `path`.
+    fn bound(path: &Path) -> SocketFile {
+        SocketFile {
+            path: path.to_path_buf(),
+            identity: Self::identity(path),
+        }
+    }
+
+    /// Device and inode of what `path` names now, without following links.
+    fn identity(path: &Path) -> Option<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        fs::symlink_metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+
     /// Removes a stale socket file at `path`: one that nobody listens on.
     /// A live one is left alone, and the bind that follows fails.
     fn remove_stale(path: &Path) {
@@ -303,7 +325,9 @@ impl SocketFile {
 
 impl Drop for SocketFile {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
+        if self.identity.is_some() && Self::identity(&self.path) == self.identity {
+            let _ = fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -324,7 +348,7 @@ impl UnixStreamTransport {
         SocketFile::remove_stale(path);
         socket.bind(&SockAddr::unix(path)?)?;
         // Ours from here on: removed when the transport is dropped.
-        let file = SocketFile(path.to_path_buf());
+        let file = SocketFile::bound(path);
         socket.listen(options.request_queue_size)?;
         socket.set_nonblocking(true)?;
         Ok(UnixStreamTransport {
@@ -342,7 +366,7 @@ impl UnixStreamTransport {
 
     /// The socket file's path.
     pub fn path(&self) -> &Path {
-        &self.file.0
+        &self.file.path
     }
 }
 
@@ -350,7 +374,7 @@ impl Transport for UnixStreamTransport {
     type Request = StreamRequest<UnixStream>;
 
     fn server_address(&self) -> String {
-        self.file.0.display().to_string()
+        self.file.path.display().to_string()
     }
 
     fn get_request(&self) -> io::Result<Option<Self::Request>> {
@@ -389,7 +413,7 @@ impl UnixDatagramTransport {
         let path = path.as_ref();
         SocketFile::remove_stale(path);
         let socket = UnixDatagram::bind(path)?;
-        let file = SocketFile(path.to_path_buf());
+        let file = SocketFile::bound(path);
         socket.set_nonblocking(true)?;
         Ok(UnixDatagramTransport {
             socket: Arc::new(socket),
@@ -406,7 +430,7 @@ impl UnixDatagramTransport {
 
     /// The socket file's path.
     pub fn path(&self) -> &Path {
-        &self.file.0
+        &self.file.path
     }
 }
 
@@ -414,7 +438,7 @@ impl Transport for UnixDatagramTransport {
     type Request = DatagramRequest<UnixDatagram>;
 
     fn server_address(&self) -> String {
-        self.file.0.display().to_string()
+        self.file.path.display().to_string()
     }
 
     fn get_request(&self) -> io::Result<Option<Self::Request>> {

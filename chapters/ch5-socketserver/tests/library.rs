@@ -617,6 +617,23 @@ fn a_stale_socket_file_is_replaced_and_a_live_one_is_not() {
     UnixStreamTransport::bind(&stale, &BindOptions::default()).unwrap();
 }
 
+/// At exit a server removes its socket file, but only if the name still
+/// holds that file: not one that replaced it meanwhile.
+#[test]
+fn a_socket_file_replaced_meanwhile_is_not_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sock");
+    let first = UnixStreamTransport::bind(&path, &BindOptions::default()).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, b"someone else's").unwrap();
+    drop(first);
+    assert_eq!(std::fs::read(&path).unwrap(), b"someone else's");
+    std::fs::remove_file(&path).unwrap();
+    // And a socket that is still ours goes.
+    drop(UnixStreamTransport::bind(&path, &BindOptions::default()).unwrap());
+    assert!(!path.exists());
+}
+
 #[test]
 fn requests_report_their_client_address() {
     #[derive(Debug)]

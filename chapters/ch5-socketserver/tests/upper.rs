@@ -29,6 +29,24 @@ fn the_server_listens_on_the_article_port_by_default() {
     assert!(help.contains("[default: threading]"), "{help}");
 }
 
+/// The server answers anyone, and over UDP it answers forged source
+/// addresses: listening beyond this machine takes a second flag.
+#[test]
+fn the_server_refuses_an_address_other_than_loopback_unless_told() {
+    for transport in [&[][..], &["--udp"][..]] {
+        Cmd::new(env!("CARGO_BIN_EXE_upper-server"))
+            .args(["--host", "0.0.0.0", "--port", "0"])
+            .args(transport)
+            .timeout(BOUND)
+            .assert()
+            .failure()
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(
+                "error: refusing to listen on 0.0.0.0: anyone who can reach it could make it answer",
+            ));
+    }
+}
+
 #[test]
 fn verbose_prints_each_message_as_the_article_does() {
     let s = server(&["--verbose"]);

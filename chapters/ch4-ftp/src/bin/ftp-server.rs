@@ -1,16 +1,16 @@
 //! The chapter's server: `cargo run -p ch4-ftp --bin ftp-server -- --root DIR`.
 
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use book_support::cli::{announce, run};
+use book_support::cli::{announce, check_host, run};
 use ch4_ftp::DEFAULT_PORT;
 use ch4_ftp::safety::Root;
 use ch4_ftp::send::SendMethod;
-use ch4_ftp::server::{Protocol, Server, serve_forever};
+use ch4_ftp::server::{Protocol, Server, ignore_file_size_signal, serve_forever};
 use clap::Parser;
 
 /// Serves the files under a folder, in the article's protocol or the framed one.
@@ -18,7 +18,12 @@ use clap::Parser;
 struct Args {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
-    host: String,
+    host: IpAddr,
+    /// Allow --host to be an address other than loopback. Anyone who can
+    /// reach it can download every file under --root and upload new ones,
+    /// with no password: never on an untrusted network.
+    #[arg(long)]
+    allow_remote: bool,
     /// The port; 0 lets the operating system choose.
     #[arg(long, default_value_t = DEFAULT_PORT)]
     port: u16,
@@ -39,9 +44,14 @@ struct Args {
 fn main() -> ExitCode {
     run(|| {
         let args = Args::parse();
+        check_host(
+            args.host,
+            args.allow_remote,
+            "download every file under the root and upload new ones, with no password",
+        )?;
         let root = Root::new(&args.root)
             .with_context(|| format!("cannot serve {}", args.root.display()))?;
-        let listener = TcpListener::bind((args.host.as_str(), args.port))
+        let listener = TcpListener::bind((args.host, args.port))
             .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
         announce(listener.local_addr()?);
         let protocol = match args.protocol {
@@ -52,6 +62,7 @@ fn main() -> ExitCode {
         let mut server = Server::new(root, args.protocol, args.send);
         server.max_clients = args.max_clients;
         let server = Arc::new(server);
+        ignore_file_size_signal();
         serve_forever(listener, server)?;
         Ok(())
     })

@@ -4,10 +4,11 @@
 //! `ThreadingTCPServer`; flags choose the other transports and models, and
 //! `--protocol article` answers each read as the article's handler does.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use book_support::cli::run;
+use book_support::cli::{check_host, run};
 use ch5_socketserver::DEFAULT_PORT;
 use ch5_socketserver::app::{Listen, Model, Options, run_upper_server, seconds};
 use ch5_socketserver::concurrency::Forking;
@@ -21,7 +22,12 @@ use clap::Parser;
 struct Args {
     /// The address to listen on (TCP and UDP).
     #[arg(long, default_value = "127.0.0.1")]
-    host: String,
+    host: IpAddr,
+    /// Allow --host to be an address other than loopback. The server
+    /// answers anyone who reaches it, and over UDP it answers forged source
+    /// addresses too: never on an untrusted network.
+    #[arg(long)]
+    allow_remote: bool,
     /// The port; 0 lets the operating system choose.
     #[arg(long, default_value_t = DEFAULT_PORT)]
     port: u16,
@@ -76,9 +82,16 @@ fn main() -> ExitCode {
         let listen = match (&args.unix, &args.unix_datagram) {
             (Some(path), _) => Listen::UnixStream(path.clone()),
             (_, Some(path)) => Listen::UnixDatagram(path.clone()),
-            _ if args.udp => Listen::Udp(args.host.clone(), args.port),
-            _ => Listen::Tcp(args.host.clone(), args.port),
+            _ if args.udp => Listen::Udp(args.host.to_string(), args.port),
+            _ => Listen::Tcp(args.host.to_string(), args.port),
         };
+        if matches!(listen, Listen::Udp(..) | Listen::Tcp(..)) {
+            check_host(
+                args.host,
+                args.allow_remote,
+                "make it answer, and over UDP aim its answers at others by forging a source address",
+            )?;
+        }
         run_upper_server(Options {
             listen,
             model: args.model,
