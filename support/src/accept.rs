@@ -40,9 +40,20 @@ impl AcceptPause {
     /// the loop tries again. Other errors (a client that reset before we
     /// accepted it) are logged and retried at once.
     pub fn failed(&mut self, err: &io::Error, log: impl FnOnce(&str)) {
+        if self.note_failure(err, log) {
+            thread::sleep(ACCEPT_BACKOFF);
+        }
+    }
+    // ANCHOR_END: failed
+
+    /// The same as [`AcceptPause::failed`] without the sleep, for an event
+    /// loop, which must go on serving its clients meanwhile: logs, and
+    /// says whether `err` was a shortage, after which the loop should not
+    /// accept for [`ACCEPT_BACKOFF`].
+    pub fn note_failure(&mut self, err: &io::Error, log: impl FnOnce(&str)) -> bool {
         if !out_of_resources(err) {
             log(&format!("accept failed: {err}"));
-            return;
+            return false;
         }
         if !self.out_of_resources {
             self.out_of_resources = true;
@@ -51,9 +62,8 @@ impl AcceptPause {
                  until a descriptor is free (the clients already connected are still served)"
             ));
         }
-        thread::sleep(ACCEPT_BACKOFF);
+        true
     }
-    // ANCHOR_END: failed
 
     /// After `accept` worked: ends an episode, saying so.
     pub fn accepted(&mut self, log: impl FnOnce(&str)) {

@@ -14,6 +14,8 @@ use std::io::{self, ErrorKind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use book_support::accept::{ACCEPT_BACKOFF, AcceptPause, out_of_resources};
+
 use crate::concurrency::ConcurrencyModel;
 use crate::handler::{Handler, RequestError, finish_request};
 use crate::request::Request;
@@ -33,11 +35,6 @@ pub enum Served {
 /// Python's poll interval: how often `serve_forever` runs
 /// `service_actions` when no client comes. A shutdown does not wait for it.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
-
-/// A pause after a failed `accept` (out of descriptors, say), during which
-/// the loop does not poll the listening socket: it would be readable again
-/// at once, and the loop would spin.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// A socket server: a transport, a handler, a concurrency model.
 ///
@@ -113,7 +110,11 @@ where
     /// children) may wait when nothing happens.
     pub fn serve_forever(&mut self, poll_interval: Duration) -> io::Result<()> {
         let _running = self.shared.enter();
+        // After `accept` ran out of descriptors, the loop does not poll the
+        // listening socket for a while: it would be readable again at once,
+        // and the loop would spin. The episode is logged once.
         let mut backoff_until = None;
+        let mut episode = AcceptPause::default();
         loop {
             if self.shared.take_request() {
                 break;
@@ -134,8 +135,18 @@ where
             if fds[0].revents != 0 && self.shared.take_request() {
                 break;
             }
-            if accepting && fds[1].revents != 0 && !self.handle_request_noblock() {
-                backoff_until = Some(Instant::now() + ACCEPT_BACKOFF);
+            if accepting && fds[1].revents != 0 {
+                match self.handle_request_noblock() {
+                    Ok(()) => episode.accepted(|line| eprintln!("{line}")),
+                    Err(e) if out_of_resources(&e) => {
+                        episode.note_failure(&e, |line| eprintln!("{line}"));
+                        backoff_until = Some(Instant::now() + ACCEPT_BACKOFF);
+                    }
+                    Err(e) => {
+                        self.handler.handle_error("a client", &RequestError::Io(e));
+                        backoff_until = Some(Instant::now() + ACCEPT_BACKOFF);
+                    }
+                }
             }
             self.model.service_actions();
         }
@@ -169,20 +180,21 @@ where
     }
     // ANCHOR_END: handle_request
 
-    /// Takes the request that `poll` saw waiting. `false` when accepting
-    /// failed (reported to `handle_error`).
-    fn handle_request_noblock(&mut self) -> bool {
+    /// Takes the request that `poll` saw waiting. A bad datagram is
+    /// reported to `handle_error` and is no failure to accept; a failure to
+    /// accept is returned.
+    fn handle_request_noblock(&mut self) -> io::Result<()> {
         match self.transport.get_request() {
             Ok(Some(request)) => {
                 self.process(request);
-                true
+                Ok(())
             }
-            Ok(None) => true,
-            Err(e) => {
-                let failed = !matches!(e.kind(), ErrorKind::InvalidData);
+            Ok(None) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::InvalidData => {
                 self.handler.handle_error("a client", &RequestError::Io(e));
-                !failed
+                Ok(())
             }
+            Err(e) => Err(e),
         }
     }
 

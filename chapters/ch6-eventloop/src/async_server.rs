@@ -11,6 +11,7 @@ use std::io;
 use std::net::TcpListener as StdListener;
 
 use anyhow::Result;
+use book_support::accept::ACCEPT_BACKOFF;
 use ch5_socketserver::upper::{MAX_LINE, upper_reply};
 use socket2::SockRef;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -19,7 +20,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::listen::GRACE;
+use crate::listen::{Backoff, GRACE};
 
 // ANCHOR: connection
 /// One connection: lines in, answers out, until EOF or until shutdown,
@@ -68,14 +69,24 @@ pub async fn serve(listener: StdListener) -> Result<()> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    let mut backoff = Backoff::default();
+    let log = |line: &str| eprintln!("{line}");
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    backoff.accepted(log);
                     // A vanished client is its task's business, not ours.
                     tasks.spawn(serve_connection(stream, stopped.clone()));
                 }
-                Err(e) => eprintln!("accept: {e}"),
+                Err(e) => {
+                    if backoff.failed(&e, log) {
+                        // Out of descriptors: the listener stays readable,
+                        // so pause this loop, not the runtime. The tasks
+                        // of the clients we have run on meanwhile.
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                }
             },
             Some(_) = tasks.join_next() => {} // forget finished connections
             _ = terminate.recv() => break,

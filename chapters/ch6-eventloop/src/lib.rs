@@ -14,7 +14,8 @@
 //! - [`async_server`]: the same server on tokio;
 //! - [`pool`]: a bounded thread pool, the Rust Book's way;
 //! - [`signals`]: Ctrl-C and SIGTERM as a readable descriptor;
-//! - [`listen`]: the listening socket and its backlog;
+//! - [`listen`]: the listening socket, its backlog, and the pause an
+//!   event loop takes when `accept` runs out of descriptors;
 //! - [`app`]: the `loop-server` program, which also runs chapter 5's
 //!   thread-per-connection and forking servers;
 //! - [`measure`]: the benchmark's memory readings and plots;

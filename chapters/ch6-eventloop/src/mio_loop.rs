@@ -16,7 +16,7 @@ use mio::net::{TcpListener, TcpStream, UnixStream};
 use mio::{Events, Interest, Poll, Token};
 
 use crate::conn::{Connection, Pumped, READ_CHUNK};
-use crate::listen::GRACE;
+use crate::listen::{Backoff, GRACE, earliest};
 use crate::poll_loop::is_transient;
 
 // ANCHOR: tokens
@@ -89,8 +89,11 @@ pub fn serve(listener: StdListener, stop: StdUnixStream) -> io::Result<()> {
     let mut table = Table::default();
     let mut scratch = vec![0; READ_CHUNK];
     let mut deadline: Option<Instant> = None;
+    let mut backoff = Backoff::default();
     loop {
-        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        // Wait for events, or until a pause or a shutdown's grace ends.
+        let wake = earliest(deadline, backoff.until());
+        let timeout = wake.map(|d| d.saturating_duration_since(Instant::now()));
         if let Err(e) = poll.poll(&mut events, timeout) {
             if e.kind() == ErrorKind::Interrupted {
                 continue;
@@ -100,8 +103,11 @@ pub fn serve(listener: StdListener, stop: StdUnixStream) -> io::Result<()> {
         for event in &events {
             match event.token() {
                 LISTENER => {
-                    if let Some(l) = &listener {
-                        accept_all(l, &poll, &mut table)?;
+                    // Paused, it leaves newcomers queued for the retry below.
+                    if let Some(l) = &listener
+                        && backoff.until().is_none()
+                    {
+                        accept_all(l, &poll, &mut table, &mut backoff)?;
                     }
                 }
                 SIGNAL => {
@@ -135,6 +141,13 @@ pub fn serve(listener: StdListener, stop: StdUnixStream) -> io::Result<()> {
                 }
             }
         }
+        // A pause is over: the connections queued meanwhile sent their only
+        // event long ago, so try again now, event or not.
+        if backoff.ended()
+            && let Some(l) = &listener
+        {
+            accept_all(l, &poll, &mut table, &mut backoff)?;
+        }
         if let Some(d) = deadline
             && (table.open == 0 || Instant::now() >= d)
         {
@@ -147,11 +160,19 @@ pub fn serve(listener: StdListener, stop: StdUnixStream) -> io::Result<()> {
 
 // ANCHOR: accept
 /// Accepts every waiting connection and registers it for both directions,
-/// once. Edge-triggered: the loop must accept until `WouldBlock`.
-fn accept_all(listener: &TcpListener, poll: &Poll, table: &mut Table) -> io::Result<()> {
+/// once. Edge-triggered: the loop must accept until `WouldBlock`, or, out
+/// of descriptors, come back when `backoff`'s pause ends.
+fn accept_all(
+    listener: &TcpListener,
+    poll: &Poll,
+    table: &mut Table,
+    backoff: &mut Backoff,
+) -> io::Result<()> {
+    let log = |line: &str| eprintln!("{line}");
     loop {
         match listener.accept() {
             Ok((stream, _)) => {
+                backoff.accepted(log);
                 let token = table.insert((stream, Connection::new()));
                 let (stream, _) = table.get(token).expect("just inserted");
                 poll.registry()
@@ -160,8 +181,9 @@ fn accept_all(listener: &TcpListener, poll: &Poll, table: &mut Table) -> io::Res
             Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
             Err(e) if is_transient(&e) => {}
             Err(e) => {
-                eprintln!("accept: {e}");
-                return Ok(());
+                if backoff.failed(&e, log) {
+                    return Ok(()); // out of descriptors: until the pause ends
+                }
             }
         }
     }

@@ -13,7 +13,7 @@ use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
 use crate::conn::{Connection, Pumped, READ_CHUNK};
-use crate::listen::GRACE;
+use crate::listen::{Backoff, GRACE, earliest};
 
 fn wait_for(fd: i32, events: libc::c_short) -> libc::pollfd {
     libc::pollfd {
@@ -31,8 +31,11 @@ pub fn serve(listener: TcpListener, stop: UnixStream) -> io::Result<()> {
     let mut conns: Vec<(TcpStream, Connection)> = Vec::new();
     let mut scratch = vec![0; READ_CHUNK];
     let mut deadline = None;
+    let mut backoff = Backoff::default();
     loop {
-        // 1. What to wait for: a negative fd is skipped by poll(2).
+        // 1. What to wait for: a negative fd is skipped by poll(2). The
+        // listener sits out a pause after running out of descriptors.
+        let paused = backoff.until();
         let mut fds = vec![
             wait_for(
                 if deadline.is_none() {
@@ -43,7 +46,10 @@ pub fn serve(listener: TcpListener, stop: UnixStream) -> io::Result<()> {
                 libc::POLLIN,
             ),
             wait_for(
-                listener.as_ref().map_or(-1, |l| l.as_raw_fd()),
+                match &listener {
+                    Some(l) if paused.is_none() => l.as_raw_fd(),
+                    _ => -1,
+                },
                 libc::POLLIN,
             ),
         ];
@@ -57,9 +63,12 @@ pub fn serve(listener: TcpListener, stop: UnixStream) -> io::Result<()> {
             }
             fds.push(wait_for(stream.as_raw_fd(), events));
         }
-        // 2. Wait: forever, or until the grace period of a shutdown ends.
-        let timeout = deadline.map_or(-1, |d: Instant| {
-            d.saturating_duration_since(Instant::now()).as_millis() as i32
+        // 2. Wait: forever, or until a pause or the grace period of a
+        // shutdown ends (rounded up: poll counts whole milliseconds).
+        let timeout = earliest(deadline, paused).map_or(-1, |d: Instant| {
+            d.saturating_duration_since(Instant::now())
+                .as_micros()
+                .div_ceil(1000) as i32
         });
         // SAFETY: `fds` is a live array of `fds.len()` pollfd structs.
         let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
@@ -84,7 +93,7 @@ pub fn serve(listener: TcpListener, stop: UnixStream) -> io::Result<()> {
         if fds[1].revents != 0
             && let Some(l) = &listener
         {
-            accept_all(l, &mut conns)?;
+            accept_all(l, &mut conns, &mut backoff)?;
         }
         if fds[0].revents != 0 && deadline.is_none() {
             // Ctrl-C or SIGTERM: stop accepting, answer what has arrived.
@@ -103,20 +112,29 @@ pub fn serve(listener: TcpListener, stop: UnixStream) -> io::Result<()> {
 }
 // ANCHOR_END: poll_loop
 
-/// Accepts every connection waiting, each made non-blocking.
-fn accept_all(listener: &TcpListener, conns: &mut Vec<(TcpStream, Connection)>) -> io::Result<()> {
+/// Accepts every connection waiting, each made non-blocking. Out of
+/// descriptors, it stops, and `backoff` keeps the listener out of the wait
+/// for a moment: it would be readable again at once, and the loop would
+/// spin, while the connections it has go on being served.
+fn accept_all(
+    listener: &TcpListener,
+    conns: &mut Vec<(TcpStream, Connection)>,
+    backoff: &mut Backoff,
+) -> io::Result<()> {
+    let log = |line: &str| eprintln!("{line}");
     loop {
         match listener.accept() {
             Ok((stream, _)) => {
+                backoff.accepted(log);
                 stream.set_nonblocking(true)?;
                 conns.push((stream, Connection::new()));
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
             Err(e) if is_transient(&e) => {}
             Err(e) => {
-                // Out of descriptors (EMFILE) and the like: say so, keep
-                // serving the connections we have.
-                eprintln!("accept: {e}");
+                // Out of descriptors (EMFILE) pauses; anything else is
+                // logged, and the next turn tries again.
+                backoff.failed(&e, log);
                 return Ok(());
             }
         }

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
 
 use anyhow::{Context, Result};
+use book_support::accept::AcceptPause;
 use ch5_socketserver::upper::{read_message, upper_reply};
 
 use crate::listen::GRACE;
@@ -82,12 +83,13 @@ impl Drop for ThreadPool {
 // ANCHOR_END: thread_pool
 
 // ANCHOR: registry
-/// The open connections, each by a clone of its socket, so that a shutdown
-/// can stop them reading from another thread.
+/// The open connections, each by a second handle to its socket (shared,
+/// not a `dup`: a connection costs one descriptor), so that a shutdown can
+/// stop them reading from another thread.
 #[derive(Debug, Default)]
 struct Open {
     next: u64,
-    streams: HashMap<u64, TcpStream>,
+    streams: HashMap<u64, Arc<TcpStream>>,
 }
 
 fn lock(open: &Mutex<Open>) -> std::sync::MutexGuard<'_, Open> {
@@ -96,9 +98,10 @@ fn lock(open: &Mutex<Open>) -> std::sync::MutexGuard<'_, Open> {
 // ANCHOR_END: registry
 
 /// Lines in, answers out, on a blocking socket: the thread's stack keeps
-/// the state the event loop keeps in [`crate::conn::Connection`].
-fn serve_connection(stream: TcpStream) -> io::Result<()> {
-    let mut rfile = BufReader::new(stream.try_clone()?);
+/// the state the event loop keeps in [`crate::conn::Connection`]. Reading
+/// and writing both go through `&TcpStream`, so the socket is not cloned.
+fn serve_connection(stream: &TcpStream) -> io::Result<()> {
+    let mut rfile = BufReader::new(stream);
     let mut wfile = BufWriter::new(stream);
     let mut line = Vec::new();
     while read_message(&mut rfile, &mut line)? {
@@ -115,27 +118,30 @@ pub fn serve(listener: TcpListener, stop: UnixStream, workers: usize) -> Result<
     let pool = ThreadPool::new(workers).context("cannot start the workers")?;
     let open = Arc::new(Mutex::new(Open::default()));
     listener.set_nonblocking(true)?; // poll said ready, but the client may be gone
+    let mut pause = AcceptPause::default();
+    let log = |line: &str| eprintln!("{line}");
     while wait_readable(&listener, &stop)? {
         let stream = match listener.accept() {
-            Ok((stream, _)) => stream,
+            Ok((stream, _)) => Arc::new(stream),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             Err(e) => {
-                eprintln!("accept: {e}");
+                // Out of descriptors, this thread sleeps a moment (the
+                // workers serve on); other errors are tried again at once.
+                pause.failed(&e, log);
                 continue;
             }
         };
+        pause.accepted(log);
         let id = {
             let mut o = lock(&open);
             o.next += 1;
             let id = o.next;
-            if let Ok(clone) = stream.try_clone() {
-                o.streams.insert(id, clone);
-            }
+            o.streams.insert(id, Arc::clone(&stream));
             id
         };
         let open = Arc::clone(&open);
         pool.execute(move || {
-            let _ = serve_connection(stream); // a vanished client ends its job
+            let _ = serve_connection(&stream); // a vanished client ends its job
             lock(&open).streams.remove(&id);
         });
     }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use book_support::cli::run;
 use ch5_socketserver::DEFAULT_PORT;
+use ch5_socketserver::concurrency::Forking;
 use ch6_eventloop::app::{Model, ServerOptions, run_server};
 use clap::Parser;
 
@@ -22,8 +23,9 @@ struct Args {
     /// The pool's worker threads: the most clients served at once.
     #[arg(long, default_value_t = 100)]
     workers: usize,
-    /// The forking model's cap on children at once.
-    #[arg(long, default_value_t = 11_000)]
+    /// The forking model's cap on children at once (Python's default); the
+    /// next client waits in the listen queue until one of them ends.
+    #[arg(long, default_value_t = Forking::MAX_CHILDREN)]
     max_children: usize,
 }
 
