@@ -219,7 +219,7 @@ pub const TOO_LONG: &str =
 // ANCHOR: receive_command
 /// Reads the next command: one `recv(1024)`, as the article does, but a
 /// read that fills all 1024 bytes is [`Incoming::TooLong`].
-pub fn receive_command(stream: &mut TcpStream) -> io::Result<Incoming> {
+pub fn receive_command(stream: &mut impl Read) -> io::Result<Incoming> {
     let mut buf = [0u8; RECV_SIZE];
     let n = stream.read(&mut buf)?;
     Ok(match n {

@@ -238,6 +238,9 @@ fn prepare(command_line: &str, launch: Launch) -> Result<Command, String> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // The server's secret, if it came from the environment, stays with
+        // the server.
+        .env_remove(crate::secret::SECRET_ENV)
         // A process group of its own, so a kill reaches every process the
         // command started (`sleep 100 | cat`), not only the shell.
         .process_group(0);

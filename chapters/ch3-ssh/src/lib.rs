@@ -13,16 +13,19 @@
 //! Around them: [`sticky`] shows why the article needs its acknowledgement
 //! (TCP keeps no message boundaries, 粘包), [`exec`] runs a command with the
 //! defences a server that runs commands needs (time limit, output cap,
-//! process groups, no surprise shell), [`server`] serves many clients at
-//! once, [`client`] reads commands from stdin, and [`checks`] judges the
-//! chapter's exercises.
+//! process groups, no surprise shell), [`deadline`] bounds how long a
+//! client may take to send something, [`secret`] reads and compares the
+//! shared secret, [`server`] serves many clients at once, [`client`] reads
+//! commands from stdin, and [`checks`] judges the chapter's exercises.
 
 pub mod article;
 pub mod checks;
 pub mod client;
+pub mod deadline;
 pub mod exec;
 pub mod frame;
 pub mod framed;
+pub mod secret;
 pub mod server;
 pub mod sticky;
 

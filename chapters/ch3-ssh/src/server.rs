@@ -10,20 +10,29 @@
 //! with the top byte of a big-endian length under 16 MiB, which is always
 //! zero; a command typed at the article's client never starts with a zero
 //! byte.
+//!
+//! A place among the `max_clients` is not held for ever by a client that
+//! sends nothing: every message a client sends must arrive whole by a
+//! [`deadline`]. With a secret, the secret must arrive
+//! within [`Config::login_timeout`] of connecting; each command must arrive
+//! within [`Config::idle_timeout`] of the answer before it (or of
+//! connecting, when there is no secret to present first).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use book_support::accept::AcceptPause;
 use book_support::cli::printable;
 
 use crate::article::{self, Incoming};
+use crate::deadline::{self, Deadline};
 use crate::exec::{Ending, Launch, Limits, Output, run_command};
 use crate::frame::{Frame, Kind, read_frame, write_frame};
+use crate::secret::same_secret;
 
 /// How a server runs.
 #[derive(Debug, Clone)]
@@ -35,6 +44,20 @@ pub struct Config {
     /// The secret a framed client must present first; with a secret, the
     /// article's protocol (which has no place for one) is refused.
     pub secret: Option<String>,
+    /// With a secret: how long a client has, from connecting, to present
+    /// it (its whole `A` frame), however it spreads the bytes out. A client
+    /// that has not is dropped and its place freed, so connections that
+    /// never log in cannot keep out a client that knows the secret.
+    pub login_timeout: Duration,
+    /// How long a client may take to send its next command, whole: counted
+    /// from the answer to the one before, or from connecting when there is
+    /// no secret to present first. Then it is dropped and its place freed.
+    pub idle_timeout: Duration,
+    /// How long the server waits before it answers a wrong secret and
+    /// closes, holding the client's place meanwhile: a guesser has one guess
+    /// a connection and at most `max_clients` connections, so at most
+    /// `max_clients` guesses in this time.
+    pub wrong_secret_delay: Duration,
     /// At most this many clients at once; more are turned away.
     pub max_clients: usize,
     /// How long an article client may take to acknowledge a result's size,
@@ -53,6 +76,9 @@ impl Default for Config {
             limits: Limits::default(),
             launch: Launch::Shell,
             secret: None,
+            login_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
+            wrong_secret_delay: Duration::from_secs(1),
             max_clients: 64,
             ack_timeout: Duration::from_secs(10),
             article_max_output: article::MAX_RESULT_HELD,
@@ -78,6 +104,7 @@ pub fn serve_forever(listener: TcpListener, config: Config) -> io::Result<()> {
                 continue;
             }
         };
+        let accepted = Instant::now();
         pause.accepted(|line| note(&config, None, line));
         if active.fetch_add(1, Ordering::SeqCst) >= config.max_clients {
             active.fetch_sub(1, Ordering::SeqCst);
@@ -86,11 +113,20 @@ pub fn serve_forever(listener: TcpListener, config: Config) -> io::Result<()> {
         }
         let (config, active) = (Arc::clone(&config), Arc::clone(&active));
         thread::spawn(move || {
-            match handle(stream, peer, &config) {
-                Ok(()) => note(&config, Some(peer), "disconnected"),
-                Err(err) => note(&config, Some(peer), &format!("disconnected: {err}")),
-            }
+            let result = handle(stream, peer, accepted, &config);
+            // The place is free before the log says so.
             active.fetch_sub(1, Ordering::SeqCst);
+            match result {
+                Ok(()) => note(&config, Some(peer), "disconnected"),
+                Err(err) => {
+                    let why = err.to_string();
+                    note(
+                        &config,
+                        Some(peer),
+                        &format!("disconnected: {}", printable(&why)),
+                    );
+                }
+            }
         });
     }
 }
@@ -98,14 +134,29 @@ pub fn serve_forever(listener: TcpListener, config: Config) -> io::Result<()> {
 
 /// Serves one connection in the protocol its first byte announces.
 // ANCHOR: handle
-fn handle(stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()> {
+fn handle(
+    stream: TcpStream,
+    peer: SocketAddr,
+    accepted: Instant,
+    config: &Config,
+) -> io::Result<()> {
+    // What the client must send first, by when: with a secret, the secret,
+    // within the login timeout; without, a command, within the idle timeout.
+    let waiting = match config.secret {
+        Some(_) => Waiting::Secret,
+        None => Waiting::Command,
+    };
+    let first_by = accepted + waiting.timeout(config);
     let mut first = [0u8; 1];
-    if stream.peek(&mut first)? == 0 {
+    let seen = Deadline::new(&stream, first_by)
+        .peek(&mut first)
+        .map_err(|err| waiting.late(err, config))?;
+    if seen == 0 {
         return Ok(());
     }
     if first[0] == 0 {
         note(config, Some(peer), "connected (framed protocol)");
-        serve_framed(stream, peer, config)
+        serve_framed(stream, peer, first_by, config)
     } else if config.secret.is_some() {
         note(
             config,
@@ -115,26 +166,71 @@ fn handle(stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()
         // Take the command before closing: closing a socket with unread
         // data makes the kernel send a reset, and the client would see
         // "connection reset" instead of a plain close.
-        let mut stream = stream;
-        article::receive_command(&mut stream)?;
+        article::receive_command(&mut Deadline::new(&stream, first_by))?;
         Ok(())
     } else {
         note(config, Some(peer), "connected (article protocol)");
-        serve_article(stream, peer, config)
+        serve_article(stream, peer, first_by, config)
     }
 }
 // ANCHOR_END: handle
 
+/// What the server waits for a client to send, each with its own time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    /// The secret, first thing after connecting.
+    Secret,
+    /// The next command.
+    Command,
+}
+
+impl Waiting {
+    /// How long a client has for it.
+    fn timeout(self, config: &Config) -> Duration {
+        match self {
+            Waiting::Secret => config.login_timeout,
+            Waiting::Command => config.idle_timeout,
+        }
+    }
+
+    /// A read's error, reworded to say which deadline passed if one did.
+    fn late(self, err: io::Error, config: &Config) -> io::Error {
+        if !deadline::has_passed(&err) {
+            return err;
+        }
+        let why = match self {
+            Waiting::Secret => format!(
+                "login timeout: no secret within {:?} of connecting",
+                config.login_timeout
+            ),
+            Waiting::Command => {
+                format!("idle timeout: no command within {:?}", config.idle_timeout)
+            }
+        };
+        io::Error::new(io::ErrorKind::TimedOut, why)
+    }
+}
+
 /// The article's server loop for one client.
 // ANCHOR: serve_article
-fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()> {
+fn serve_article(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    first_by: Instant,
+    config: &Config,
+) -> io::Result<()> {
     // The whole result waits in memory before it is sent: a lower cap.
     let limits = Limits {
         max_output: config.limits.max_output.min(config.article_max_output),
         ..config.limits
     };
+    // The first command by the time `handle` set; each next one within the
+    // idle timeout of the answer before it.
+    let mut by = first_by;
     loop {
-        let command = match article::receive_command(&mut stream)? {
+        let incoming = article::receive_command(&mut Deadline::new(&stream, by))
+            .map_err(|err| Waiting::Command.late(err, config))?;
+        let command = match incoming {
             Incoming::Command(command) => command,
             Incoming::Closed => return Ok(()),
             Incoming::TooLong => {
@@ -193,16 +289,30 @@ fn serve_article(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io
             }
             return Err(e);
         }
+        by = Instant::now() + config.idle_timeout;
     }
 }
 // ANCHOR_END: serve_article
 
 /// The framed server loop for one client.
 // ANCHOR: serve_framed
-fn serve_framed(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()> {
+fn serve_framed(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    first_by: Instant,
+    config: &Config,
+) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
     let mut authenticated = config.secret.is_none();
-    while let Some(frame) = read_or_explain(&mut stream)? {
+    // The first frame by the time `handle` set; each next one within the
+    // idle timeout of the answer before it.
+    let mut waiting = if authenticated {
+        Waiting::Command
+    } else {
+        Waiting::Secret
+    };
+    let mut by = first_by;
+    while let Some(frame) = next_frame(&mut stream, by, waiting, config)? {
         match frame.kind {
             Kind::Auth => {
                 if config
@@ -213,8 +323,7 @@ fn serve_framed(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io:
                     authenticated = true;
                     write_frame(&mut stream, Kind::AuthOk, b"")?;
                 } else {
-                    write_frame(&mut stream, Kind::Notice, b"wrong secret")?;
-                    return Err(io::Error::other("wrong secret"));
+                    return wrong_secret(&mut stream, peer, config);
                 }
             }
             Kind::Command if !authenticated => {
@@ -240,8 +349,25 @@ fn serve_framed(mut stream: TcpStream, peer: SocketAddr, config: &Config) -> io:
                 return Err(io::Error::other(notice));
             }
         }
+        (waiting, by) = (Waiting::Command, Instant::now() + config.idle_timeout);
     }
     Ok(())
+}
+
+/// A wrong secret: wait, holding the client's place, then say so and close.
+/// Guessing takes `wrong_secret_delay` a guess, and no more than
+/// `max_clients` guesses can wait at once. Closing early does not help a
+/// guesser: the place stays taken until the wait is over.
+fn wrong_secret(stream: &mut TcpStream, peer: SocketAddr, config: &Config) -> io::Result<()> {
+    let delay = config.wrong_secret_delay;
+    note(
+        config,
+        Some(peer),
+        &format!("wrong secret: answering in {delay:?}"),
+    );
+    thread::sleep(delay);
+    write_frame(stream, Kind::Notice, b"wrong secret")?;
+    Err(io::Error::other("wrong secret"))
 }
 
 /// Runs one command, streaming its output as frames, then `Exit`.
@@ -289,11 +415,23 @@ fn run_framed(
 }
 // ANCHOR_END: serve_framed
 
-/// Reads a frame; a bad one (over the limit, unknown kind) is explained to
-/// the client in a notice before the connection closes.
-fn read_or_explain(stream: &mut TcpStream) -> io::Result<Option<Frame>> {
-    match read_frame(stream) {
-        Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+/// Reads the next frame, which must arrive whole by `by`. A bad frame (over
+/// the limit, unknown kind), or one that is late, is explained to the
+/// client in a notice before the connection closes.
+fn next_frame(
+    stream: &mut TcpStream,
+    by: Instant,
+    waiting: Waiting,
+    config: &Config,
+) -> io::Result<Option<Frame>> {
+    let read = read_frame(&mut Deadline::new(stream, by)).map_err(|err| waiting.late(err, config));
+    match read {
+        Err(err)
+            if matches!(
+                err.kind(),
+                io::ErrorKind::InvalidData | io::ErrorKind::TimedOut
+            ) =>
+        {
             let _ = write_frame(stream, Kind::Notice, err.to_string().as_bytes());
             Err(err)
         }
@@ -306,11 +444,12 @@ fn read_or_explain(stream: &mut TcpStream) -> io::Result<Option<Frame>> {
 /// byte we sent), then read and drop what comes until the client closes
 /// too, for at most two seconds. Closing with unread bytes would make the
 /// kernel send a reset, which can destroy our last answer before the
-/// client has read it.
+/// client has read it. Two seconds in all: a client that trickles its bytes
+/// gets no longer.
 fn close_after_reading(stream: TcpStream) -> io::Result<()> {
     stream.shutdown(Shutdown::Write)?;
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    let _ = io::copy(&mut (&stream).take(1 << 20), &mut io::sink());
+    let rest = Deadline::new(&stream, Instant::now() + Duration::from_secs(2));
+    let _ = io::copy(&mut rest.take(1 << 20), &mut io::sink());
     Ok(())
 }
 
@@ -328,17 +467,6 @@ fn still_connected(stream: &TcpStream) -> bool {
     };
     let _ = stream.set_nonblocking(false);
     alive
-}
-
-/// Compares secrets in time that depends only on their lengths, so a
-/// client cannot learn a secret byte by byte from how fast it is refused.
-fn same_secret(expected: &[u8], given: &[u8]) -> bool {
-    expected.len() == given.len()
-        && expected
-            .iter()
-            .zip(given)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
 }
 
 fn gone() -> io::Error {

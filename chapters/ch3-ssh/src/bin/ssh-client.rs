@@ -5,6 +5,7 @@
 //! cargo run -p ch3-ssh --bin ssh-client -- --protocol framed
 //! ```
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -26,9 +27,13 @@ struct Args {
     /// The protocol: the article's, or length-prefixed frames.
     #[arg(long, value_enum, default_value_t = Protocol::Article)]
     protocol: Protocol,
-    /// The shared secret to present (framed protocol).
-    #[arg(long)]
+    /// The shared secret to present (framed protocol). Every user of the
+    /// machine sees it in `ps`: prefer --secret-file.
+    #[arg(long, conflicts_with = "secret_file")]
     secret: Option<String>,
+    /// Present the secret in the first line of this file (framed protocol).
+    #[arg(long, value_name = "PATH")]
+    secret_file: Option<PathBuf>,
     /// Refuse an announced result larger than this (article protocol).
     #[arg(long, default_value_t = ch3_ssh::article::DEFAULT_MAX_RESULT)]
     max_result: u64,
@@ -44,9 +49,13 @@ fn main() -> ExitCode {
             .ok()
             .filter(|t| !t.is_zero())
             .context("--timeout must be a positive number of seconds")?;
+        let secret = match (args.secret, args.secret_file) {
+            (None, Some(path)) => Some(ch3_ssh::secret::read_secret_file(&path)?),
+            (secret, _) => secret,
+        };
         let config = Config {
             protocol: args.protocol,
-            secret: args.secret,
+            secret,
             max_result: args.max_result,
             timeout,
         };

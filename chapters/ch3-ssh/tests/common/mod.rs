@@ -15,9 +15,19 @@ pub const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Starts `ssh-server` on an OS-chosen loopback port with extra `args`.
 pub fn server(args: &[&str]) -> ServerProcess {
-    let mut all = vec!["--port", "0"];
-    all.extend_from_slice(args);
-    ServerProcess::start(env!("CARGO_BIN_EXE_ssh-server"), all).expect("ssh-server starts")
+    ServerProcess::spawn(server_command(args)).expect("ssh-server starts")
+}
+
+/// The command that starts `ssh-server` on an OS-chosen loopback port with
+/// extra `args`, and no secret from the environment of whoever runs the
+/// tests.
+pub fn server_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ssh-server"));
+    command
+        .args(["--port", "0"])
+        .args(args)
+        .env_remove(ch3_ssh::secret::SECRET_ENV);
+    command
 }
 
 /// Runs `ssh-client` against `port` with `args`, feeding it `stdin`.
