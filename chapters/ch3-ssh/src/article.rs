@@ -20,9 +20,11 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
+
+use crate::deadline::{self, Deadline};
 
 /// What the server sends when a command printed nothing: "this command is
 /// wrong". The article's server does the same; so does ours, to be
@@ -183,7 +185,17 @@ pub fn send_result(
         }
         Err(e) => return Err(e),
     }
-    stream.write_all(&result)
+    // And until the client has taken it: not for ever either.
+    let mut by = Deadline::new(stream, Instant::now() + ack_timeout);
+    by.write_all(&result).map_err(|e| {
+        if !deadline::has_passed(&e) {
+            return e;
+        }
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("the client did not take the result within {ack_timeout:?}"),
+        )
+    })
 }
 // ANCHOR_END: reply
 

@@ -8,7 +8,7 @@
 //! set to the time that is *left*, so the last byte of a message must arrive
 //! by the same instant as the first, however the bytes are spread out.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
@@ -57,9 +57,25 @@ impl Read for Deadline<'_> {
 }
 // ANCHOR_END: deadline
 
+/// Writes through a deadline must be done by it too: a client that stops
+/// reading fills the socket's buffers, and a write would then wait for it
+/// for ever.
+impl Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.time_left()?))?;
+        let mut stream = self.stream;
+        stream.write(buf).map_err(passed_if_timed_out)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Drop for Deadline<'_> {
     fn drop(&mut self) {
         let _ = self.stream.set_read_timeout(None);
+        let _ = self.stream.set_write_timeout(None);
     }
 }
 
@@ -84,7 +100,6 @@ fn passed() -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
     use std::net::TcpListener;
     use std::thread;
 
@@ -128,6 +143,20 @@ mod tests {
         drop(by);
         drop(server);
         trickle.join().unwrap();
+    }
+
+    #[test]
+    fn a_peer_that_reads_nothing_fails_a_write_at_the_deadline() {
+        let (_client, server) = pair();
+        let limit = Duration::from_millis(300);
+        let started = Instant::now();
+        let mut by = Deadline::new(&server, started + limit);
+        // More than any socket buffer holds: the write must wait, and stop.
+        let err = by.write_all(&vec![0u8; 64 << 20]).unwrap_err();
+        assert!(has_passed(&err), "{err}");
+        assert!(started.elapsed() >= limit);
+        drop(by);
+        assert_eq!(server.write_timeout().unwrap(), None, "reset on drop");
     }
 
     #[test]

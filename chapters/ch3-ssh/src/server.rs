@@ -381,8 +381,13 @@ fn run_framed(
         write_frame(stream, Kind::Notice, b"empty command: nothing to run")?;
         return write_frame(stream, Kind::Exit, &Frame::exit(127).payload);
     }
-    let mut sending = stream.try_clone()?;
+    let sending = stream.try_clone()?;
     let watch = stream.try_clone()?;
+    // The output must reach the client within the time limit too: a client
+    // that stops reading would otherwise block a write for ever, and with
+    // it the loop that enforces the limit.
+    let limit = config.limits.time_limit;
+    let sent_by = Instant::now() + limit;
     let ending = run_command(
         command,
         config.launch,
@@ -392,15 +397,18 @@ fn run_framed(
                 Output::Stdout => Kind::Stdout,
                 Output::Stderr => Kind::Stderr,
             };
-            write_frame(&mut sending, kind, bytes)
+            write_frame(&mut Deadline::new(&sending, sent_by), kind, bytes)
+                .map_err(|err| not_read(err, limit))
         },
         || still_connected(&watch),
     )?;
     if ending == Ending::ClientGone {
         return Err(gone());
     }
+    let mut answer = Deadline::new(stream, Instant::now() + limit);
     if let Some(notice) = ending.notice(&config.limits) {
-        write_frame(stream, Kind::Notice, notice.as_bytes())?;
+        write_frame(&mut answer, Kind::Notice, notice.as_bytes())
+            .map_err(|err| not_read(err, limit))?;
     }
     note(
         config,
@@ -408,9 +416,21 @@ fn run_framed(
         &format!("exit status {}, {ending:?}", ending.status_code()),
     );
     write_frame(
-        stream,
+        &mut answer,
         Kind::Exit,
         &Frame::exit(ending.status_code()).payload,
+    )
+    .map_err(|err| not_read(err, limit))
+}
+
+/// A write's error, reworded when the client took too long to read.
+fn not_read(err: io::Error, limit: Duration) -> io::Error {
+    if !deadline::has_passed(&err) {
+        return err;
+    }
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("the client did not take its output within {limit:?}; command killed"),
     )
 }
 // ANCHOR_END: serve_framed

@@ -191,3 +191,71 @@ fn a_guess_keeps_its_place_until_it_is_answered() {
         .unwrap();
     assert!(read_to_close(&mut next).is_empty());
 }
+
+/// A client that sends a command and then reads nothing: the output fills
+/// the socket's buffers, and a write would wait for ever, holding the place
+/// and the command with it. The output must be taken within the time limit,
+/// as the command must end within it.
+#[test]
+fn a_client_that_stops_reading_is_dropped_and_its_command_killed() {
+    let server = server(&[
+        "--time-limit",
+        "1",
+        "--max-output",
+        "1000000000000",
+        "--max-clients",
+        "1",
+    ]);
+    let mut stream = connect(&server);
+    let sent = Instant::now();
+    write_frame(&mut stream, Kind::Command, b"yes").unwrap();
+    server
+        .wait_for_line("did not take its output within 1s; command killed", TIMEOUT)
+        .unwrap();
+    assert!(sent.elapsed() >= SECOND);
+    // Its place is free again.
+    let out = client(
+        &server.port().unwrap(),
+        &["--protocol", "framed"],
+        b"echo next\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("next\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    drop(stream);
+}
+
+/// The article's protocol holds the result in memory until the client has
+/// taken it: after the acknowledgement, not for ever either.
+#[test]
+fn an_article_client_that_acknowledges_and_reads_nothing_is_dropped() {
+    // More than the socket buffers of both ends hold, so the server's send
+    // must wait for the client.
+    let server = server(&[
+        "--ack-timeout",
+        "1",
+        "--article-max-output",
+        "100000000",
+        "--max-clients",
+        "1",
+    ]);
+    let mut stream = connect(&server);
+    stream.write_all(b"head -c 64000000 /dev/zero").unwrap();
+    assert_eq!(recv(&mut stream), b"64000000");
+    let acknowledged = Instant::now();
+    stream.write_all(b"OK").unwrap();
+    server
+        .wait_for_line("the client did not take the result within 1s", TIMEOUT)
+        .unwrap();
+    assert!(acknowledged.elapsed() >= SECOND);
+    let out = client(
+        &server.port().unwrap(),
+        &["--protocol", "framed"],
+        b"echo next\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    drop(stream);
+}
