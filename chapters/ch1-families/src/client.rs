@@ -51,6 +51,25 @@ pub enum OwnAddress {
     Unbound,
 }
 
+impl OwnAddress {
+    /// The address the command-line options choose: `--bind PATH` (or
+    /// `@name`), `--unbound`, or neither. Both are for Unix datagrams only.
+    pub fn from_options(
+        transport: Transport,
+        bind: Option<&str>,
+        unbound: bool,
+    ) -> Result<OwnAddress> {
+        if (bind.is_some() || unbound) && transport != Transport::UnixDgram {
+            bail!("--bind and --unbound are for --transport unix-dgram");
+        }
+        Ok(match (bind, unbound) {
+            (Some(bind), _) => OwnAddress::Named(UnixAddress::parse(bind)?),
+            (None, true) => OwnAddress::Unbound,
+            (None, false) => OwnAddress::Automatic,
+        })
+    }
+}
+
 /// How to start a client.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {

@@ -20,8 +20,22 @@
 //! - [`server`]: one echo server for every transport.
 //! - [`client`]: its client, in two modes: one line at a time, or everything
 //!   sent before anything is read (to show where message boundaries go).
+//! - [`session`]: the client's conversation: the lines it reads and what it
+//!   prints back, in either mode.
 //! - [`report`]: the lines the programs print.
 //! - [`checks`]: the checkers of the chapter's exercises.
+//!
+//! The modules depend downward only; none imports one that imports it back:
+//!
+//! 1. [`families`], [`transport`], [`datagram`], [`report`], [`stop`],
+//!    [`socket_file`]: no other module of the crate (`stop` and
+//!    `socket_file` point at each other in their docs, not in their code);
+//! 2. [`probe`] (on `families`) and [`address`] (on `transport`);
+//! 3. [`server`] and [`client`], on the two layers below;
+//! 4. [`session`], on `client` and `report`.
+//!
+//! [`checks`] stands apart: it judges programs from outside, over sockets,
+//! and uses none of the others.
 
 pub mod address;
 pub mod checks;
@@ -31,6 +45,7 @@ pub mod families;
 pub mod probe;
 pub mod report;
 pub mod server;
+pub mod session;
 pub mod socket_file;
 pub mod stop;
 pub mod transport;

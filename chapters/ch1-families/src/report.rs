@@ -9,7 +9,12 @@ use std::io::Write;
 /// server must not die because nobody reads its log. Flushing at once lets a
 /// test read each line the moment it is written.
 pub fn say(line: impl Display) {
-    let mut out = std::io::stdout().lock();
+    say_to(&mut std::io::stdout().lock(), line);
+}
+
+/// Writes one line to `out` and flushes it, ignoring a closed `out`: what
+/// [`say`] does for stdout, for library code that is handed its output.
+pub fn say_to(out: &mut impl Write, line: impl Display) {
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
 }

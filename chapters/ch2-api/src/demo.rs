@@ -1,5 +1,10 @@
 //! The demonstrations `api-demo` runs: one subcommand per call (or small
 //! group of calls), each printing what really happened on this machine.
+//!
+//! [`Demo`] lists them, in the book's order. Each line of that list is the
+//! one place a demonstration is named (clap spells `CreateConnection` as
+//! `create-connection` on the command line), described (its doc comment is
+//! its `--help`), and tied to the function that runs it.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -8,54 +13,90 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
 
 use crate::sendfile::{self, Method};
 use crate::{
     bind, connect, create, datagram, describe_error, fd, io, listen, modes, preview, resolve, say,
 };
 
-/// The demonstrations, by subcommand name, in the book's order.
-pub const NAMES: [&str; 17] = [
-    "socket",
-    "socketpair",
-    "getaddrinfo",
-    "create-connection",
-    "bind",
-    "listen",
-    "accept",
-    "connect",
-    "getpeername",
-    "recv",
-    "close",
-    "send",
-    "udp",
-    "setblocking",
-    "settimeout",
-    "fileno",
-    "sendfile",
-];
+/// Makes [`Demo`] from a list of `Name => function,` lines, each with its
+/// doc comment, and adds `all` at the end.
+macro_rules! demos {
+    ($($(#[$help:meta])* $name:ident => $run:ident,)+) => {
+        /// A demonstration of `api-demo`, in the book's order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+        pub enum Demo {
+            $($(#[$help])* $name,)+
+            /// Every demonstration, one after another.
+            All,
+        }
 
-/// Runs the demonstration called `name`.
-pub fn run(name: &str) -> Result<()> {
-    match name {
-        "socket" => socket(),
-        "socketpair" => socketpair(),
-        "getaddrinfo" => getaddrinfo(),
-        "create-connection" => create_connection(),
-        "bind" => bind(),
-        "listen" => listen(),
-        "accept" => accept(),
-        "connect" => connect(),
-        "getpeername" => getpeername(),
-        "recv" => recv(),
-        "close" => close(),
-        "send" => send(),
-        "udp" => udp(),
-        "setblocking" => setblocking(),
-        "settimeout" => settimeout(),
-        "fileno" => fileno(),
-        "sendfile" => send_file(),
-        _ => bail!("no demonstration called {name:?}"),
+        impl Demo {
+            /// Every demonstration but `all`, in the book's order.
+            pub const EACH: &[Demo] = &[$(Demo::$name),+];
+
+            /// Runs the demonstration; `all` runs each in turn, under a
+            /// `== name` heading.
+            pub fn run(self) -> Result<()> {
+                match self {
+                    $(Demo::$name => $run(),)+
+                    Demo::All => {
+                        for demo in Demo::EACH {
+                            say(format!("== {}", demo.name()));
+                            demo.run()?;
+                        }
+                        Ok(())
+                    }
+                }
+            }
+        }
+    };
+}
+
+demos! {
+    /// socket(): the socket Python makes by default, and its state.
+    Socket => socket,
+    /// socketpair(): two connected sockets from one call.
+    Socketpair => socketpair,
+    /// getaddrinfo(): names to addresses, from /etc/hosts only.
+    Getaddrinfo => getaddrinfo,
+    /// create_connection(): each address in turn, a timeout, a source address.
+    CreateConnection => create_connection,
+    /// bind() and getsockname(): port 0, "address in use", SO_REUSEADDR.
+    Bind => bind,
+    /// listen(backlog): how many connections wait for accept().
+    Listen => listen,
+    /// accept(): the client's address, as the server sees it.
+    Accept => accept,
+    /// connect() and connect_ex(): a refusal as an error or as a code.
+    Connect => connect,
+    /// getpeername(): the other end's address.
+    Getpeername => getpeername,
+    /// recv(bufsize): at most that many bytes, not exactly.
+    Recv => recv,
+    /// shutdown() and close(): the end of a stream, and writing to a closed peer.
+    Close => close,
+    /// send() and sendall(): a partial send, and the loop that finishes it.
+    Send => send,
+    /// sendto() and recvfrom(): datagrams, and one cut short.
+    Udp => udp,
+    /// setblocking(False): an error instead of a wait.
+    Setblocking => setblocking,
+    /// settimeout(): waits that give up, and a zero timeout refused.
+    Settimeout => settimeout,
+    /// fileno(): the descriptor number, and who owns it.
+    Fileno => fileno,
+    /// sendfile() and copy loops: the same bytes arrive.
+    Sendfile => send_file,
+}
+
+impl Demo {
+    /// The name the command line knows it by: `create-connection`.
+    pub fn name(self) -> String {
+        self.to_possible_value()
+            .map(|value| value.get_name().to_string())
+            .unwrap_or_default()
     }
 }
 
