@@ -7,8 +7,9 @@
 //! an exercise can use the chapter's library, and on the crates the book uses
 //! (anyhow, clap, socket2, ...), with the versions in the book's `Cargo.lock`.
 //!
-//! The same shape, with the reference solutions added beside the starters,
-//! is what `cargo exercise verify` builds to prove every checker.
+//! The proof of every checker (`cargo exercise verify`, and the tests of
+//! `checker/proof/`) builds the starters and the solutions with the same
+//! dependencies, as programs of a package of the book's own workspace.
 //!
 //! Every such crate builds in one target folder, so that the dependencies
 //! are compiled once. That is safe only if no two crates share a package
@@ -34,7 +35,7 @@ fn read_table(path: &Path) -> Result<toml::Table> {
 
 use crate::catalog::{self, Exercise};
 
-/// The student's crate, or the proof crate: a folder and where it builds.
+/// The student's crate, or a copy of one elsewhere: a folder and where it builds.
 #[derive(Debug, Clone)]
 pub struct StudentCrate {
     /// The crate's folder.
@@ -201,16 +202,70 @@ fn manifest(
     prefix: &str,
     programs: &[String],
 ) -> Result<String> {
+    let dependencies = dependencies(root, dir)?;
+    let mut manifest = toml::Table::new();
+    let mut package = toml::Table::new();
+    package.insert("name".into(), package_name.into());
+    package.insert("version".into(), "0.1.0".into());
+    package.insert("edition".into(), "2024".into());
+    package.insert("publish".into(), false.into());
+    if !prefix.is_empty() {
+        // Name every program with the prefix: the files keep the
+        // exercises' names, the programs get names of their own.
+        package.insert("autobins".into(), false.into());
+        let bins: Vec<toml::Value> = programs
+            .iter()
+            .map(|name| bin(&format!("{prefix}{name}"), &format!("src/bin/{name}.rs")))
+            .collect();
+        manifest.insert("bin".into(), bins.into());
+    }
+    manifest.insert("package".into(), package.into());
+    manifest.insert("dependencies".into(), dependencies.into());
+    manifest.insert("lints".into(), starter_lints());
+    // A workspace of its own: the book's workspace leaves it out.
+    manifest.insert("workspace".into(), toml::Table::new().into());
+
+    let body = toml::to_string(&manifest).context("cannot write the manifest")?;
+    Ok(format!(
+        "# Made by `cargo exercise init`, and made again by every `cargo exercise`\n\
+         # command: edit the programs in src/bin/, not this file.\n\n{body}"
+    ))
+}
+
+/// A `[[bin]]` entry.
+pub(crate) fn bin(name: &str, path: &str) -> toml::Value {
+    let mut bin = toml::Table::new();
+    bin.insert("name".into(), name.into());
+    bin.insert("path".into(), path.into());
+    bin.into()
+}
+
+/// The `[lints]` of a crate of starters. A starter has a todo!() where code
+/// will go: its unused variables are not mistakes yet.
+pub(crate) fn starter_lints() -> toml::Value {
+    let mut rust_lints = toml::Table::new();
+    rust_lints.insert("unused".into(), "allow".into());
+    let mut lints = toml::Table::new();
+    lints.insert("rust".into(), rust_lints.into());
+    lints.into()
+}
+
+/// The dependencies of a crate of exercises in `dir`: every chapter crate
+/// and every dependency of one, with the book's versions, paths made
+/// relative to `dir` when it is inside the book.
+pub(crate) fn dependencies(root: &Path, dir: &Path) -> Result<toml::Table> {
     let workspace_deps = read_table(&root.join("Cargo.toml"))?
         .get("workspace")
         .and_then(|w| w.get("dependencies"))
         .and_then(|d| d.as_table())
         .cloned()
         .context("the book's Cargo.toml has no [workspace.dependencies]")?;
-    let root_from_dir = if dir.parent() == Some(root) {
-        PathBuf::from("..")
-    } else {
-        root.to_path_buf()
+    let root_from_dir = match dir.strip_prefix(root) {
+        // Inside the book: `..` for each level, so the crate can move with it.
+        Ok(inside) if !inside.as_os_str().is_empty() => {
+            inside.components().map(|_| "..").collect::<PathBuf>()
+        }
+        _ => root.to_path_buf(),
     };
     let rebase = |spec: &toml::Value| -> toml::Value {
         let mut spec = spec.clone();
@@ -255,44 +310,7 @@ fn manifest(
         }
     }
 
-    let mut manifest = toml::Table::new();
-    let mut package = toml::Table::new();
-    package.insert("name".into(), package_name.into());
-    package.insert("version".into(), "0.1.0".into());
-    package.insert("edition".into(), "2024".into());
-    package.insert("publish".into(), false.into());
-    if !prefix.is_empty() {
-        // Name every program with the prefix: the files keep the
-        // exercises' names, the programs get names of their own.
-        package.insert("autobins".into(), false.into());
-        let bins: Vec<toml::Value> = programs
-            .iter()
-            .map(|name| {
-                let mut bin = toml::Table::new();
-                bin.insert("name".into(), format!("{prefix}{name}").into());
-                bin.insert("path".into(), format!("src/bin/{name}.rs").into());
-                bin.into()
-            })
-            .collect();
-        manifest.insert("bin".into(), bins.into());
-    }
-    manifest.insert("package".into(), package.into());
-    manifest.insert("dependencies".into(), dependencies.into());
-    // A starter has a todo!() where code will go: its unused variables are
-    // not mistakes yet.
-    let mut rust_lints = toml::Table::new();
-    rust_lints.insert("unused".into(), "allow".into());
-    let mut lints = toml::Table::new();
-    lints.insert("rust".into(), rust_lints.into());
-    manifest.insert("lints".into(), lints.into());
-    // A workspace of its own: the book's workspace leaves it out.
-    manifest.insert("workspace".into(), toml::Table::new().into());
-
-    let body = toml::to_string(&manifest).context("cannot write the manifest")?;
-    Ok(format!(
-        "# Made by `cargo exercise init`, and made again by every `cargo exercise`\n\
-         # command: edit the programs in src/bin/, not this file.\n\n{body}"
-    ))
+    Ok(dependencies)
 }
 
 /// The target folder every exercise crate builds in.

@@ -2,7 +2,7 @@
 //! untouched starter fails, the exercise is solved, `check` passes, and the
 //! progress line counts it. Every verdict is about the code in the crate it
 //! judges, even when another crate with the same program names was built
-//! in between (as the proof that `cargo test` runs builds one).
+//! in between (as a teacher checking several students' copies does).
 
 use std::fs;
 use std::path::{Path, PathBuf};

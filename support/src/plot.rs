@@ -45,8 +45,9 @@ fn color(i: usize) -> RGBColor {
     COLORS[i % COLORS.len()]
 }
 
-/// A table of results, read from or written to CSV (comma-separated, a
-/// header line, cells quoted only where they hold a comma or a quote).
+/// A table of results, read from or written to CSV (RFC 4180 as the `csv`
+/// crate writes it: comma-separated, a header line, `\n` after each line,
+/// cells quoted only where they hold a comma, a quote or a line break).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// The column names, each with its unit (`mb_per_s`, `p99_us`).
@@ -78,42 +79,27 @@ impl Table {
 
     /// The table as CSV text.
     pub fn to_csv(&self) -> String {
-        let line = |cells: &[String]| {
-            let quoted: Vec<String> = cells
-                .iter()
-                .map(|c| {
-                    if c.contains([',', '"']) {
-                        format!("\"{}\"", c.replace('"', "\"\""))
-                    } else {
-                        c.clone()
-                    }
-                })
-                .collect();
-            quoted.join(",") + "\n"
-        };
-        let mut text = line(&self.header);
-        for row in &self.rows {
-            text.push_str(&line(row));
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        for record in std::iter::once(&self.header).chain(&self.rows) {
+            // Writing to memory fails only on rows of another length, which
+            // `push` refuses.
+            csv.write_record(record)
+                .expect("a row as long as the header");
         }
-        text
+        let bytes = csv.into_inner().expect("writing to memory cannot fail");
+        String::from_utf8(bytes).expect("CSV of UTF-8 cells is UTF-8")
     }
 
-    /// Parses CSV text as [`Table::to_csv`] writes it.
+    /// Parses CSV text as [`Table::to_csv`] writes it (blank lines are
+    /// skipped; every row must be as long as the header).
     pub fn from_csv(text: &str) -> Result<Table> {
-        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-        let header = split_csv_line(lines.next().context("an empty CSV file")?);
-        let mut rows = Vec::new();
-        for (i, line) in lines.enumerate() {
-            let row = split_csv_line(line);
-            ensure!(
-                row.len() == header.len(),
-                "CSV row {} has {} cells for {} columns",
-                i + 1,
-                row.len(),
-                header.len()
-            );
-            rows.push(row);
-        }
+        let mut csv = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = csv.headers()?.iter().map(String::from).collect();
+        ensure!(!header.is_empty(), "an empty CSV file");
+        let rows = csv
+            .records()
+            .map(|record| Ok(record?.iter().map(String::from).collect()))
+            .collect::<Result<_>>()?;
         Ok(Table { header, rows })
     }
 
@@ -149,26 +135,6 @@ impl Table {
         let c = self.column(name)?;
         Ok(self.rows.iter().map(|r| r[c].parse().ok()).collect())
     }
-}
-
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => cells.push(std::mem::take(&mut cell)),
-            _ => cell.push(c),
-        }
-    }
-    cells.push(cell);
-    cells
 }
 
 /// A number as a plot shows it: `850`, `12.5`, `1.9k`, `94k`, `1.2M`.
@@ -573,61 +539,25 @@ fn write_svg(path: &Path, svg: &str, title: &str) -> Result<()> {
     fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Reads an SVG file, checks that it is one well-formed `<svg>` element
-/// (every tag closed, in order), and returns its `<title>`.
+/// Reads an SVG file, checks that it is well-formed XML whose element is
+/// `<svg>` (a browser shows nothing of one that is not), and returns its
+/// `<title>`.
 pub fn svg_title(path: &Path) -> Result<String> {
     let text =
         fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut open: Vec<&str> = Vec::new();
-    let mut title = None;
-    let mut rest = text.as_str();
-    let mut seen_root = false;
-    while let Some(start) = rest.find('<') {
-        let after = &rest[start + 1..];
-        let end = after
-            .find('>')
-            .context("a tag that is never closed with >")?;
-        let tag = &after[..end];
-        rest = &after[end + 1..];
-        if tag.starts_with('?') || tag.starts_with('!') {
-            continue;
-        }
-        if let Some(name) = tag.strip_prefix('/') {
-            let name = name.trim();
-            let top = open
-                .pop()
-                .with_context(|| format!("</{name}> closes nothing"))?;
-            ensure!(top == name, "</{name}> closes <{top}>");
-            continue;
-        }
-        let name = tag
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches('/');
-        if open.is_empty() {
-            ensure!(
-                !seen_root && name == "svg",
-                "the document's element is <{name}>, not one <svg>"
-            );
-            seen_root = true;
-        }
-        if name == "title" && open.len() == 1 {
-            let close = rest.find("</title>").context("<title> is never closed")?;
-            title = Some(
-                rest[..close]
-                    .replace("&lt;", "<")
-                    .replace("&gt;", ">")
-                    .replace("&amp;", "&"),
-            );
-        }
-        if !tag.ends_with('/') {
-            open.push(name);
-        }
-    }
-    ensure!(seen_root, "no <svg> element");
-    ensure!(open.is_empty(), "unclosed elements: {open:?}");
-    title.context("the SVG has no <title>")
+    let svg = roxmltree::Document::parse(&text)
+        .with_context(|| format!("{} is not well-formed XML", path.display()))?;
+    let root = svg.root_element();
+    ensure!(
+        root.has_tag_name("svg"),
+        "the document's element is <{}>, not <svg>",
+        root.tag_name().name()
+    );
+    let title = root
+        .children()
+        .find(|node| node.has_tag_name("title"))
+        .context("the SVG has no <title>")?;
+    Ok(title.text().unwrap_or_default().to_owned())
 }
 
 #[cfg(test)]
@@ -643,6 +573,37 @@ mod tests {
         assert_eq!(back, t);
         assert_eq!(back.numbers("mb_per_s").unwrap(), vec![Some(499.0), None]);
         assert!(back.column("nope").is_err());
+        assert_eq!(
+            t.to_csv(),
+            "what,mb_per_s\n\"get, \"\"warm\"\"\",499\nmd5,\n"
+        );
+    }
+
+    #[test]
+    fn a_csv_file_with_blank_lines_reads_and_a_short_row_does_not() {
+        let t = Table::from_csv("a,b\n\n1,2\r\n\n").unwrap();
+        assert_eq!(t.rows, [["1", "2"]]);
+        assert!(Table::from_csv("a,b\n1\n").is_err());
+        assert!(Table::from_csv("").is_err());
+    }
+
+    /// The benchmarks' committed results read back, and write out again
+    /// byte for byte.
+    #[test]
+    fn the_books_results_survive_a_round_trip() {
+        let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../book");
+        let mut seen = 0;
+        for chapter in fs::read_dir(&book).unwrap().flatten() {
+            let path = chapter.path().join("bench/results.csv");
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
+            let table = Table::read(&path).unwrap();
+            assert!(!table.rows.is_empty(), "{}", path.display());
+            assert_eq!(table.to_csv(), text, "{}", path.display());
+            seen += 1;
+        }
+        assert!(seen > 0, "no bench/results.csv under {}", book.display());
     }
 
     #[test]
@@ -721,5 +682,9 @@ mod tests {
         assert!(svg_title(&path).is_err());
         fs::write(&path, "<html></html>").unwrap();
         assert!(svg_title(&path).is_err());
+        fs::write(&path, "<svg><g><title>deep</title></g></svg>").unwrap();
+        assert!(svg_title(&path).is_err());
+        fs::write(&path, "<svg><title>a &amp; b</title></svg>").unwrap();
+        assert_eq!(svg_title(&path).unwrap(), "a & b");
     }
 }

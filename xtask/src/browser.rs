@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
+use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -499,7 +500,9 @@ fn check_links(
         }
         report.links += 1;
         let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
-        let mut file = book_dir.join(percent_decode(path.trim_start_matches('/')));
+        // `%XX` decoded, as the browser does for paths and anchors.
+        let mut file =
+            book_dir.join(&*percent_decode_str(path.trim_start_matches('/')).decode_utf8_lossy());
         if path.ends_with('/') || file.is_dir() {
             file = file.join("index.html");
         }
@@ -512,9 +515,9 @@ fn check_links(
         if fragment.is_empty() {
             continue;
         }
-        let fragment = percent_decode(fragment);
+        let fragment = percent_decode_str(fragment).decode_utf8_lossy();
         let found = match ids_by_page.get(path) {
-            Some(ids) => ids.contains(&fragment),
+            Some(ids) => ids.contains(&*fragment),
             None => fs::read_to_string(&file)
                 .is_ok_and(|html| html.contains(&format!("id=\"{fragment}\""))),
         };
@@ -524,27 +527,6 @@ fn check_links(
             ));
         }
     }
-}
-
-/// `%XX` sequences decoded, as the browser does for paths and anchors.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        if let (b'%', Some(byte)) = (bytes[i], hex) {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The book's search finds `term` on a page under `expected`.

@@ -9,35 +9,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
-use std::sync::LazyLock;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, ensure};
 use cargo_metadata::MetadataCommand;
-use regex::Regex;
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use crate::Problem;
-
-/// Cargo's own subcommands (`cargo --list` without aliases and plug-ins),
-/// and their one-letter short forms.
-#[rustfmt::skip]
-const BUILT_IN: &[&str] = &[
-    "add", "b", "bench", "build", "c", "check", "clean", "clippy", "config", "d", "doc",
-    "fetch", "fix", "fmt", "generate-lockfile", "help", "info", "init", "install",
-    "locate-project", "login", "logout", "metadata", "miri", "new", "owner", "package",
-    "pkgid", "publish", "r", "remove", "report", "run", "rustc", "rustdoc", "search", "t",
-    "test", "tree", "uninstall", "update", "vendor", "verify-project", "version", "yank",
-];
 
 /// Cargo's global options that take a value as the next word.
 const GLOBAL_OPTIONS_WITH_VALUE: &[&str] = &["-C", "--config", "-Z", "--color"];
 
 /// Fence languages whose lines are commands.
 const SHELL_LANGUAGES: &[&str] = &["sh", "bash", "shell", "console", "zsh"];
-
-/// Inline code that is a cargo command: `` `cargo run -p ...` ``.
-static INLINE_CARGO: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"`(cargo [^`]+)`").expect("a valid regex"));
 
 /// One command of the README.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,67 +59,125 @@ impl Command {
     }
 }
 
+/// A fenced code block (```` ``` ```` or `~~~`) of a Markdown text, as
+/// mdBook reads it: with pulldown-cmark, CommonMark's rules and mdBook's
+/// options. The README's, the console and the diagram checks all find
+/// blocks here, so they agree on what a block is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FencedBlock {
+    /// The 1-based line of the opening fence.
+    pub line: usize,
+    /// The byte offset in the Markdown where the opening fence starts.
+    pub offset: usize,
+    /// The info string after the opening fence (`rust,ignore`, `sh`), or "".
+    pub info: String,
+    /// The text between the fences, without the fence's indentation.
+    pub body: String,
+}
+
+impl FencedBlock {
+    /// The first word of the info string: `rust` of `rust,ignore`, `sh` of
+    /// `sh title="x"`, "" for a block without one.
+    pub fn language(&self) -> &str {
+        self.info
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// The lines of the body, each with its 1-based line in the Markdown.
+    pub fn lines(&self) -> impl Iterator<Item = (usize, &str)> {
+        let first = self.line + 1;
+        self.body
+            .lines()
+            .enumerate()
+            .map(move |(i, line)| (first + i, line))
+    }
+}
+
+/// The events of `markdown`, each with its byte range, parsed with the
+/// extensions mdBook turns on (see `mdbook_markdown::new_cmark_parser`).
+pub(crate) fn parse_markdown(markdown: &str) -> pulldown_cmark::OffsetIter<'_> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    Parser::new_ext(markdown, options).into_offset_iter()
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
+/// The fenced code blocks of `markdown`, in order; indented code blocks
+/// are not among them.
+pub fn fenced_blocks(markdown: &str) -> Vec<FencedBlock> {
+    let mut blocks = Vec::new();
+    let mut open: Option<FencedBlock> = None;
+    for (event, range) in parse_markdown(markdown) {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                open = Some(FencedBlock {
+                    line: line_at(markdown, range.start),
+                    offset: range.start,
+                    info: info.trim().to_owned(),
+                    body: String::new(),
+                });
+            }
+            Event::Text(text) => {
+                if let Some(block) = &mut open {
+                    block.body.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => blocks.extend(open.take()),
+            _ => {}
+        }
+    }
+    blocks
+}
+
 /// Every command in the shell code blocks of `markdown`, and every inline
-/// code span outside code blocks that starts with `cargo `.
+/// code span (in prose or a table) that starts with `cargo `, in the order
+/// of their lines.
 ///
 /// In a `console` block only the lines after a `$ ` prompt are commands (the
 /// others are output); in the other shell blocks every line is, except
 /// comments. `a && b`, `a; b` and `a | b` are two commands.
 pub fn commands(markdown: &str) -> Vec<Command> {
     let mut commands = Vec::new();
-    let mut fence: Option<(&str, &str)> = None; // (fence marker, language)
-    for (index, line) in markdown.lines().enumerate() {
-        let trimmed = line.trim_start();
-        let (found, inline) = match fence {
-            None => match fence_opening(trimmed) {
-                Some(opening) => {
-                    fence = Some(opening);
-                    continue;
-                }
-                None => (inline_cargo_commands(line), true),
-            },
-            Some((marker, _)) if trimmed.starts_with(marker) => {
-                fence = None;
+    for block in fenced_blocks(markdown) {
+        let language = block.language();
+        if !SHELL_LANGUAGES.contains(&language) {
+            continue;
+        }
+        for (line, text) in block.lines() {
+            let Some(command) = command_text(text.trim_start(), language == "console") else {
                 continue;
-            }
-            Some((_, language)) => (block_commands(trimmed, language), false),
-        };
-        commands.extend(found.into_iter().map(|words| Command {
-            line: index + 1,
-            words,
-            inline,
-        }));
+            };
+            commands.extend(split_commands(command).map(|words| Command {
+                line,
+                words,
+                inline: false,
+            }));
+        }
     }
+    for (event, range) in parse_markdown(markdown) {
+        if let Event::Code(code) = event
+            && code.starts_with("cargo ")
+        {
+            let line = line_at(markdown, range.start);
+            commands.extend(split_commands(&code).map(|words| Command {
+                line,
+                words,
+                inline: true,
+            }));
+        }
+    }
+    // Stable: the commands of one line keep their order.
+    commands.sort_by_key(|command| command.line);
     commands
-}
-
-/// The words of the commands on one line of a code block in `language`;
-/// none unless it is a shell block.
-fn block_commands(line: &str, language: &str) -> Vec<Vec<String>> {
-    if !SHELL_LANGUAGES.contains(&language) {
-        return Vec::new();
-    }
-    command_text(line, language == "console")
-        .map(|command| split_commands(command).collect())
-        .unwrap_or_default()
-}
-
-/// The words of the cargo commands in a prose line's inline code.
-fn inline_cargo_commands(line: &str) -> Vec<Vec<String>> {
-    INLINE_CARGO
-        .captures_iter(line)
-        .flat_map(|captures| {
-            split_commands(captures.get(1).map_or("", |m| m.as_str())).collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// The fence marker (```` ``` ```` or `~~~`) and language a line opens, if any.
-fn fence_opening(line: &str) -> Option<(&'static str, &str)> {
-    let marker = ["```", "~~~"].into_iter().find(|m| line.starts_with(m))?;
-    let info = line.trim_start_matches(marker.chars().next()?).trim();
-    let language = info.split([' ', ',', '{']).next().unwrap_or_default();
-    Some((marker, language))
 }
 
 /// The command on one line of a shell block, without prompt or comment.
@@ -182,21 +224,77 @@ pub fn cargo_aliases(root: &Path) -> Result<BTreeSet<String>> {
         .collect())
 }
 
-/// Checks that every `cargo X` of the README is a built-in or an alias.
+/// Cargo's own subcommands, as the toolchain's cargo lists them
+/// (`cargo --list`): its commands, its aliases (`b`, `t`, ...), and `clippy`
+/// and `fmt` where rustup installed them. Not listed: a plug-in that one
+/// machine has installed (`cargo nextest`), which `cargo --list` shows
+/// without a description, a command cargo calls removed or deprecated, and
+/// anyone's own aliases: cargo runs in an empty folder with an empty
+/// `CARGO_HOME`, so it reads no configuration.
+pub fn cargo_commands() -> Result<BTreeSet<String>> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let empty = tempfile::tempdir().context("cannot make an empty folder")?;
+    // The plug-ins of the real CARGO_HOME (rustup's `cargo-clippy`) stay on
+    // the PATH.
+    let mut path: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect())
+        .unwrap_or_default();
+    path.extend(cargo_home().map(|home| home.join("bin")));
+    let output = std::process::Command::new(&cargo)
+        .arg("--list")
+        .current_dir(empty.path())
+        .env("CARGO_HOME", empty.path())
+        .env("PATH", std::env::join_paths(path)?)
+        .output()
+        .with_context(|| format!("cannot run {}", Path::new(&cargo).display()))?;
+    ensure!(
+        output.status.success(),
+        "`cargo --list` failed: {}",
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+    Ok(listed_commands(&String::from_utf8_lossy(&output.stdout)))
+}
+
+/// `$CARGO_HOME`, or `~/.cargo`.
+fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+}
+
+/// The commands of a `cargo --list` that have a description and are
+/// neither removed nor deprecated.
+fn listed_commands(listing: &str) -> BTreeSet<String> {
+    listing
+        .lines()
+        .filter(|line| line.starts_with(char::is_whitespace))
+        .filter_map(|line| {
+            let (name, about) = line.trim().split_once(char::is_whitespace)?;
+            let about = about.trim_start();
+            let retired = about.starts_with("REMOVED") || about.starts_with("DEPRECATED");
+            (!retired).then(|| name.to_owned())
+        })
+        .collect()
+}
+
+/// Checks that every `cargo X` of the README is one of cargo's own
+/// commands ([`cargo_commands`]) or an alias of the workspace.
 pub fn check_cargo_subcommands(root: &Path) -> Vec<Problem> {
     let readme = root.join("README.md");
-    let (commands, aliases) =
-        match readme_commands(root).and_then(|c| Ok((c, cargo_aliases(root)?))) {
-            Ok(found) => found,
-            Err(err) => return vec![Problem::in_file(root, &readme, format!("{err:#}"))],
-        };
+    let found =
+        readme_commands(root).and_then(|c| Ok((c, cargo_aliases(root)?, cargo_commands()?)));
+    let (commands, aliases, cargo) = match found {
+        Ok(found) => found,
+        Err(err) => return vec![Problem::in_file(root, &readme, format!("{err:#}"))],
+    };
     commands
         .iter()
         .filter_map(|command| {
             let subcommand = command.cargo_subcommand()?;
-            let known = BUILT_IN.contains(&subcommand) || aliases.contains(subcommand);
+            let known = cargo.contains(subcommand) || aliases.contains(subcommand);
             let message = format!(
-                "`{}`: `{subcommand}` is neither a cargo command nor an alias in .cargo/config.toml",
+                "`{}`: `{subcommand}` is neither a command of cargo (`cargo --list`) \
+                 nor an alias in .cargo/config.toml",
                 command.text()
             );
             (!known).then(|| Problem::at(root, &readme, command.line, message))
@@ -420,6 +518,102 @@ cargo_is_not_a_command();
             ]
         );
         assert_eq!(commands(readme)[4].line, 10);
+    }
+
+    #[test]
+    fn finds_tilde_and_backtick_fences_alike() {
+        let markdown = "\
+~~~sh
+cargo book
+~~~
+
+```` console
+$ cargo test
+```
+still inside
+````
+
+- In a list:
+
+  ```bash title=\"x\"
+  cargo xtask bench
+  ```
+
+    indented code is not fenced
+";
+        let blocks = fenced_blocks(markdown);
+        let seen: Vec<(usize, &str, &str)> = blocks
+            .iter()
+            .map(|b| (b.line, b.language(), b.body.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1, "sh", "cargo book\n"),
+                (5, "console", "$ cargo test\n```\nstill inside\n"),
+                (13, "bash", "cargo xtask bench\n"),
+            ]
+        );
+        let lines: Vec<(usize, String)> = commands(markdown)
+            .iter()
+            .map(|c| (c.line, c.text()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (2, "cargo book".to_owned()),
+                (6, "cargo test".to_owned()),
+                (14, "cargo xtask bench".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn inline_cargo_commands_come_from_code_spans_only() {
+        let markdown = "\
+| run | `cargo run -p a --bin b` |
+|---|---|
+| `cargo run -p c` `cargo test` | `rustup show` |
+
+A span over two lines: `cargo run
+-p d`. Not code: cargo build, nor <!-- `cargo hidden` -->.
+";
+        let found: Vec<(usize, String, bool)> = commands(markdown)
+            .into_iter()
+            .map(|c| (c.line, c.text(), c.inline))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (1, "cargo run -p a --bin b".to_owned(), true),
+                (3, "cargo run -p c".to_owned(), true),
+                (3, "cargo test".to_owned(), true),
+                (5, "cargo run -p d".to_owned(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn cargo_lists_its_own_commands_but_no_plug_in() {
+        let listing = "\
+Installed Commands:
+    b                    alias: build
+    build                Compile a local package and all of its dependencies
+    clippy               Checks a package to catch common mistakes and improve your Rust code.
+    git-checkout         REMOVED: This command has been removed
+    nextest
+    read-manifest        DEPRECATED: Print a JSON representation of a Cargo.toml manifest.
+";
+        assert_eq!(
+            listed_commands(listing),
+            BTreeSet::from(["b", "build", "clippy"].map(str::to_owned))
+        );
+        let cargo = cargo_commands().unwrap();
+        for command in ["build", "run", "test", "t", "help"] {
+            assert!(cargo.contains(command), "{command} not in {cargo:?}");
+        }
+        // The workspace's aliases are not cargo's.
+        assert!(!cargo.contains("book"), "{cargo:?}");
     }
 
     #[test]

@@ -17,17 +17,18 @@
 //! `error: `. That is not a number, so any client of this protocol stops
 //! there: the article's own client fails with a `ValueError` that shows
 //! the message, ours prints it. Nobody waits forever.
+//!
+//! This module holds the messages only: reading one, parsing a command,
+//! parsing a size. The two programs' halves are
+//! [`article_server`](crate::article_server) and
+//! [`article_client`](crate::article_client).
 
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
+use std::io::{self, ErrorKind, Read};
 
 use anyhow::{Context, Result, bail};
 
-use crate::client::Rejected;
-use crate::download::Download;
-use crate::server::{Server, peer};
-use crate::{MAX_FILE_SIZE, send};
+use crate::MAX_FILE_SIZE;
+use crate::error::Rejected;
 
 /// The article reads a command with `recv(1024)`; so does this server.
 pub const COMMAND_LIMIT: usize = 1024;
@@ -92,49 +93,6 @@ fn shorten(word: &str) -> String {
     }
 }
 
-// ANCHOR: serve_article_client
-/// Serves one client of the article's protocol until it leaves.
-pub fn serve_article_client(mut stream: TcpStream, server: &Server) -> io::Result<()> {
-    let who = peer(&stream);
-    loop {
-        let Some(message) = read_message(&mut stream, COMMAND_LIMIT)? else {
-            return Ok(()); // the client has gone
-        };
-        if message.len() == COMMAND_LIMIT {
-            // One read filled the whole buffer: the command may go on, and
-            // what follows would be read as more commands. Say so and stop.
-            server.log(&who, "command of 1024 bytes or more: closing");
-            let reply = format!("error: command longer than {} bytes", COMMAND_LIMIT - 1);
-            return stream.write_all(reply.as_bytes());
-        }
-        let name = match parse_command(&message) {
-            Ok(Command::Get(name)) => name,
-            Err(why) => {
-                server.log(&who, &format!("bad command: {why}"));
-                stream.write_all(format!("error: {why}").as_bytes())?;
-                continue;
-            }
-        };
-        let (mut file, meta) = match server.root.open_file(&name) {
-            Ok(found) => found,
-            Err(refusal) => {
-                server.log(&who, &format!("get {name:?}: refused: {refusal}"));
-                stream.write_all(format!("error: {refusal}: {name}").as_bytes())?;
-                continue;
-            }
-        };
-        let digest = server.digests.digest(&file)?;
-        stream.write_all(meta.len().to_string().as_bytes())?;
-        if read_message(&mut stream, COMMAND_LIMIT)?.is_none() {
-            return Ok(()); // gone before acknowledging
-        }
-        send::send_file_range(&stream, &mut file, 0, meta.len(), server.method)?;
-        stream.write_all(digest.as_bytes())?;
-        server.log(&who, &format!("get {name:?}: sent {} bytes", meta.len()));
-    }
-}
-// ANCHOR_END: serve_article_client
-
 // ANCHOR: parse_size
 /// Reads the size header: decimal digits, nothing else, and believable.
 pub fn parse_size(header: &[u8]) -> Result<u64> {
@@ -156,43 +114,3 @@ pub fn parse_size(header: &[u8]) -> Result<u64> {
     Ok(size)
 }
 // ANCHOR_END: parse_size
-
-// ANCHOR: article_get
-/// Downloads `name` the article's way into `dir`.
-pub fn article_get(
-    stream: &mut TcpStream,
-    name: &str,
-    dir: &Path,
-    force: bool,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<u64> {
-    let mut download = Download::begin(dir, name, force)?;
-    download.start_at(0)?; // this protocol cannot resume
-    let size = match request_size(stream, name) {
-        Ok(size) => size,
-        Err(e) => {
-            download.discard(); // nothing was received: leave nothing behind
-            return Err(e);
-        }
-    };
-    stream.write_all(ACK)?;
-    download
-        .receive(stream, size, &mut |n| progress(n, size))
-        .context("receiving the file")?;
-    let mut digest = [0; 32];
-    stream
-        .read_exact(&mut digest)
-        .context("receiving the md5 digest")?;
-    download.finish(&String::from_utf8_lossy(&digest))?;
-    Ok(size)
-}
-// ANCHOR_END: article_get
-
-/// Sends `get NAME` and reads the size the server answers.
-fn request_size(stream: &mut TcpStream, name: &str) -> Result<u64> {
-    stream.write_all(format!("get {name}").as_bytes())?;
-    let header = read_message(stream, COMMAND_LIMIT)
-        .context("waiting for the size")?
-        .context("the server closed the connection instead of sending a size")?;
-    parse_size(&header)
-}

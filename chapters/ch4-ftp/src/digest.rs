@@ -21,14 +21,6 @@ pub fn hex(md5: Md5) -> String {
     md5.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Is `text` a digest in the form [`hex`] makes: 32 lowercase hex digits?
-pub fn is_hex_digest(text: &str) -> bool {
-    text.len() == 32
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 /// Feeds the first `len` bytes of `file` (from where it stands) to `md5`.
 pub fn hash_prefix(file: &mut impl Read, len: u64, md5: &mut Md5) -> io::Result<()> {
     let mut buf = vec![0; CHUNK];

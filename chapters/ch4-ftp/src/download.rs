@@ -12,8 +12,8 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use md5::{Digest, Md5};
 
-use crate::client::Rejected;
 use crate::digest::{hash_prefix, hex};
+use crate::error::Rejected;
 use crate::pipeline::recv_exact_pipelined;
 
 /// A download in progress.

@@ -216,7 +216,7 @@ impl Request {
                     return Err("usage: put SIZE MD5 NAME".into());
                 };
                 let size = size.parse().map_err(|_| format!("bad size {size:?}"))?;
-                if !crate::digest::is_hex_digest(md5) {
+                if !is_hex_digest(md5) {
                     return Err(format!("bad md5 {md5:?}"));
                 }
                 Ok(Request::Put {
@@ -272,7 +272,7 @@ impl Reply {
                 .map_err(|_| format!("{s:?} is not a number in reply {head:?}"))
         };
         let digest = |s: &str| -> Result<String, String> {
-            if crate::digest::is_hex_digest(s) {
+            if is_hex_digest(s) {
                 Ok(s.to_string())
             } else {
                 Err(format!("{s:?} is not an md5 digest"))
@@ -313,6 +313,15 @@ impl Reply {
             _ => Err(format!("unknown reply {head:?}")),
         }
     }
+}
+
+/// Is `text` an md5 digest as the protocol carries it: 32 lowercase hex
+/// digits, the form [`crate::digest::hex`] makes?
+pub fn is_hex_digest(text: &str) -> bool {
+    text.len() == 32
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Sends a request frame.

@@ -8,13 +8,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use book_support::cli::announce;
 
 use crate::concurrency::{ConcurrencyModel, Forking, Synchronous, Threading};
 use crate::handler::Handler;
 use crate::request::StreamOptions;
-use crate::server::{POLL_INTERVAL, Server};
-use crate::shutdown::stop_on_signals;
+use crate::server::Server;
 use crate::transport::{
     BindOptions, TcpTransport, Transport, UdpTransport, UnixDatagramTransport, UnixStreamTransport,
 };
@@ -113,17 +111,7 @@ where
     H: Handler<T::Request>,
     M: ConcurrencyModel,
 {
-    let mut server = Server::new(transport, handler, model)?;
-    // Signals first: a SIGTERM right after the announcement must find
-    // the handler in place (the default action would kill the process).
-    stop_on_signals(&server.shutdown_handle())?;
-    announce(server.server_address());
-    server.serve_forever(POLL_INTERVAL)?;
-    let running = server.model().active();
-    eprintln!("shutting down: waiting for {running} running request(s)");
-    drop(server); // server_close: in-flight requests end, the socket closes
-    eprintln!("stopped");
-    Ok(())
+    Server::new(transport, handler, model)?.serve_until_signalled()
 }
 // ANCHOR_END: serve
 

@@ -15,11 +15,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use book_support::accept::{ACCEPT_BACKOFF, AcceptPause, out_of_resources};
+use book_support::cli::announce;
 
 use crate::concurrency::ConcurrencyModel;
 use crate::handler::{Handler, RequestError, finish_request};
 use crate::request::Request;
-use crate::shutdown::{Connections, Shared, ShutdownHandle, raw};
+use crate::shutdown::{Connections, Shared, ShutdownHandle, raw, stop_on_signals};
 use crate::transport::Transport;
 
 /// What [`Server::handle_request`] did.
@@ -155,6 +156,24 @@ where
         Ok(())
     }
     // ANCHOR_END: serve_forever
+
+    // ANCHOR: serve_until_signalled
+    /// What a server program does with its server: stop on SIGTERM and
+    /// SIGINT, announce the address, serve until stopped, then close,
+    /// letting the requests in flight finish.
+    pub fn serve_until_signalled(mut self) -> anyhow::Result<()> {
+        // Signals first: a SIGTERM right after the announcement must find
+        // the handler in place (the default action would kill the process).
+        stop_on_signals(&self.shutdown_handle())?;
+        announce(self.server_address());
+        self.serve_forever(POLL_INTERVAL)?;
+        let running = self.model().active();
+        eprintln!("shutting down: waiting for {running} running request(s)");
+        drop(self); // server_close: in-flight requests end, the socket closes
+        eprintln!("stopped");
+        Ok(())
+    }
+    // ANCHOR_END: serve_until_signalled
 
     // ANCHOR: handle_request
     /// Python's `handle_request()`: waits at most `timeout` (`None`: for

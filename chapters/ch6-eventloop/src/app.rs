@@ -1,10 +1,10 @@
 //! The `loop-server` program's body: one protocol, six ways to serve it.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use book_support::cli::announce;
-use ch5_socketserver::app::{Listen, Model as Ch5Model, Options, run_upper_server};
-use ch5_socketserver::request::StreamOptions;
-use ch5_socketserver::transport::{BindOptions, MAX_PACKET_SIZE};
+use ch5_socketserver::concurrency::{ConcurrencyModel, Forking, Threading};
+use ch5_socketserver::server::Server;
+use ch5_socketserver::transport::{BindOptions, TcpTransport};
 use ch5_socketserver::upper::Upper;
 
 use crate::listen::{BACKLOG, bind};
@@ -70,23 +70,9 @@ pub struct ServerOptions {
 // ANCHOR: run
 /// Binds, announces, serves until SIGTERM or SIGINT, finishes, returns.
 pub fn run_server(o: ServerOptions) -> Result<()> {
-    let ch5 = |model| {
-        run_upper_server(Options {
-            listen: Listen::Tcp(o.host.clone(), o.port),
-            model,
-            bind: BindOptions {
-                request_queue_size: BACKLOG,
-                ..BindOptions::default()
-            },
-            stream: StreamOptions::default(),
-            max_children: o.max_children,
-            max_packet_size: MAX_PACKET_SIZE,
-            upper: Upper::default(),
-        })
-    };
     match o.model {
-        Model::Threading => return ch5(Ch5Model::Threading),
-        Model::Forking => return ch5(Ch5Model::Forking),
+        Model::Threading => return serve_with_chapter_5(&o, Threading::new()),
+        Model::Forking => return serve_with_chapter_5(&o, Forking::new(o.max_children)),
         _ => {}
     }
     let listener = bind(&o.host, o.port)?;
@@ -99,5 +85,17 @@ pub fn run_server(o: ServerOptions) -> Result<()> {
         Model::Threading | Model::Forking => unreachable!("served above"),
     }
     Ok(())
+}
+
+/// Chapter 5's `Server`, with its upper-casing handler, on `model`, with
+/// this chapter's backlog.
+fn serve_with_chapter_5<M: ConcurrencyModel>(o: &ServerOptions, model: M) -> Result<()> {
+    let bind = BindOptions {
+        request_queue_size: BACKLOG,
+        ..BindOptions::default()
+    };
+    let transport = TcpTransport::bind((o.host.as_str(), o.port), &bind)
+        .with_context(|| format!("cannot listen on {}:{}", o.host, o.port))?;
+    Server::new(transport, Upper::default(), model)?.serve_until_signalled()
 }
 // ANCHOR_END: run

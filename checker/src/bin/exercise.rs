@@ -137,10 +137,10 @@ fn dispatch(command: Cmd, dir: Option<&std::path::Path>) -> Result<bool> {
             solution,
         } => check(&root, &exercises, &mine, name, cmd, solution),
         Cmd::Sync { check: true } => {
-            let drifted = proof::drifted_starters(&exercises)?;
+            let drifted = proof::drifted_starters(&root, &exercises)?;
             if !drifted.is_empty() {
                 bail!(
-                    "these starters differ from their solutions (run `cargo exercise sync`): {}",
+                    "these files differ from what the solutions make (run `cargo exercise sync`): {}",
                     drifted.join(", ")
                 );
             }
@@ -148,14 +148,15 @@ fn dispatch(command: Cmd, dir: Option<&std::path::Path>) -> Result<bool> {
             Ok(false)
         }
         Cmd::Sync { check: false } => {
-            for path in proof::sync_starters(&exercises)? {
+            for path in proof::sync_starters(&root, &exercises)? {
                 println!("wrote {path}");
             }
             Ok(false)
         }
         Cmd::Verify { bless } => {
             let checkers = checkers();
-            let proofs = proof::prove(&root, &exercises, &checkers)?;
+            let programs = proof::build_proof(&root)?;
+            let proofs = proof::prove(&root, &exercises, &checkers, &programs)?;
             for p in &proofs {
                 let word = if p.holds() { "ok  " } else { "FAIL" };
                 println!(

@@ -24,9 +24,12 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use pulldown_cmark::{Event, Tag};
+
 use super::includes::directives;
 use super::sources::{Page, Sources, check_with, normalize};
 use crate::Problem;
+use crate::readme::{FencedBlock, fenced_blocks, parse_markdown};
 
 /// The folders whose files are made by a command.
 const GENERATED_DIRS: [&str; 2] = ["transcripts", "bench"];
@@ -48,85 +51,47 @@ pub fn check_console_blocks(root: &Path) -> Vec<Problem> {
     })
 }
 
-/// One fenced block of a page.
-#[derive(Debug, PartialEq, Eq)]
-struct Fence {
-    /// The 1-based line of the opening fence.
-    line: usize,
-    /// The first word of the info string (`console`, `sh`, ...), or "".
-    lang: String,
-    /// The lines between the fences.
-    body: Vec<String>,
-    /// The non-blank lines right above the opening fence, back to the
-    /// previous blank line, joined: where a `<!-- ... -->` comment sits.
-    above: String,
-}
-
-/// The fenced blocks of `markdown`, in order.
-fn fences(markdown: &str) -> Vec<Fence> {
-    let lines: Vec<&str> = markdown.lines().collect();
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let trimmed = lines[i].trim_start();
-        let ticks = trimmed.len() - trimmed.trim_start_matches('`').len();
-        if ticks < 3 {
-            i += 1;
-            continue;
-        }
-        let marker = &trimmed[..ticks];
-        let lang = trimmed[ticks..]
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let start = i;
-        let mut end = i + 1;
-        while end < lines.len() && !lines[end].trim_start().starts_with(marker) {
-            end += 1;
-        }
-        let mut top = start;
-        while top > 0 && !lines[top - 1].trim().is_empty() {
-            top -= 1;
-        }
-        found.push(Fence {
-            line: start + 1,
-            lang,
-            body: lines[start + 1..end.min(lines.len())]
-                .iter()
-                .map(|l| l.to_string())
-                .collect(),
-            above: lines[top..start].join("\n"),
-        });
-        i = end + 1;
-    }
-    found
-}
-
 /// The problems with the fenced blocks of one page.
 fn check_page(sources: &Sources, page: &Page) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for fence in fences(&page.text) {
-        let message = if fence.lang == "console" {
-            console_problem(page, &fence)
-        } else if fence.lang == "mermaid" || fence.lang == "python" || fence.lang == "rust" {
-            None
-        } else {
-            looks_like_a_session(&fence)
+    for block in fenced_blocks(&page.text) {
+        let message = match block.language() {
+            "console" => console_problem(page, &block),
+            "mermaid" | "python" | "rust" => None,
+            _ => looks_like_a_session(&block),
         };
         if let Some(message) = message {
-            problems.push(Problem::at(&sources.root, &page.path, fence.line, message));
+            problems.push(Problem::at(&sources.root, &page.path, block.line, message));
         }
     }
     problems
 }
 
+/// The non-blank lines right above a block's opening fence, back to the
+/// previous blank line: where a `<!-- ... -->` comment about it sits.
+fn text_above<'a>(markdown: &'a str, block: &FencedBlock) -> &'a str {
+    let before = &markdown[..block.offset];
+    let before = &before[..before.rfind('\n').map_or(0, |at| at + 1)];
+    let mut top = before.len();
+    for line in before.split_inclusive('\n').rev() {
+        if line.trim().is_empty() {
+            break;
+        }
+        top -= line.len();
+    }
+    &before[top..]
+}
+
 /// What is wrong with a `console` block, if anything.
-fn console_problem(page: &Page, fence: &Fence) -> Option<String> {
-    if is_excused(fence) {
+fn console_problem(page: &Page, block: &FencedBlock) -> Option<String> {
+    if is_excused(text_above(&page.text, block)) {
         return None;
     }
-    let body: Vec<&String> = fence.body.iter().filter(|l| !l.trim().is_empty()).collect();
+    let body: Vec<&str> = block
+        .body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     let included = match body.as_slice() {
         [only] => directives(only)
             .into_iter()
@@ -150,17 +115,18 @@ fn console_problem(page: &Page, fence: &Fence) -> Option<String> {
     }
 }
 
-/// Whether a comment right above the block says why it is pasted.
-fn is_excused(fence: &Fence) -> bool {
-    fence.above.find(MEASURED).is_some_and(|at| {
-        let reason = fence.above[at + MEASURED.len()..].trim_start();
+/// Whether a comment right above the block (`above`) says why it is
+/// pasted.
+fn is_excused(above: &str) -> bool {
+    above.find(MEASURED).is_some_and(|at| {
+        let reason = above[at + MEASURED.len()..].trim_start();
         !reason.is_empty() && !reason.starts_with("-->")
     })
 }
 
 /// A block of another kind that shows a terminal session.
-fn looks_like_a_session(fence: &Fence) -> Option<String> {
-    let session = fence.body.iter().any(|line| {
+fn looks_like_a_session(block: &FencedBlock) -> Option<String> {
+    let session = block.body.lines().any(|line| {
         let line = line.trim_start();
         line.starts_with("$ ") || line.starts_with("listening on ")
     });
@@ -168,11 +134,7 @@ fn looks_like_a_session(fence: &Fence) -> Option<String> {
         format!(
             "a ```{} block shows a terminal session: output goes in a ```console block \
              made by a command, commands alone in a ```sh block",
-            if fence.lang.is_empty() {
-                ""
-            } else {
-                &fence.lang
-            }
+            block.language()
         )
     })
 }
@@ -216,16 +178,18 @@ fn is_kept_data(file: &Path) -> bool {
     file.extension().is_some_and(|e| e == "csv")
 }
 
-/// The targets of Markdown links and images, `](target)`, as written.
-fn link_targets(markdown: &str) -> Vec<&str> {
-    markdown
-        .match_indices("](")
-        .filter_map(|(at, _)| {
-            let rest = &markdown[at + 2..];
-            let end = rest.find([')', ' ', '#'])?;
-            Some(&rest[..end])
+/// The targets of the Markdown links and images that lead to a file of
+/// the book, without their `#anchor`.
+fn link_targets(markdown: &str) -> Vec<String> {
+    parse_markdown(markdown)
+        .filter_map(|(event, _)| match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                Some(dest_url)
+            }
+            _ => None,
         })
-        .filter(|t| !t.contains("://"))
+        .filter(|target| !target.contains("://") && !target.starts_with('#'))
+        .map(|target| target.split('#').next().unwrap_or_default().to_owned())
         .collect()
 }
 
@@ -284,6 +248,20 @@ mod tests {
         ]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("book/a.md:3: a console block typed"));
+    }
+
+    #[test]
+    fn a_tilde_fence_is_checked_like_a_backtick_fence() {
+        let found = problems(&[
+            ("book/SUMMARY.md", "- [A](a.md)\n"),
+            (
+                "book/a.md",
+                "~~~console\n$ run\n```\n~~~\n\n```console\n$ run\n```\n",
+            ),
+        ]);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("book/a.md:1: a console block typed"));
+        assert!(found[1].starts_with("book/a.md:6: a console block typed"));
     }
 
     #[test]

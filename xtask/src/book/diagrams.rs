@@ -24,17 +24,14 @@ pub(crate) fn register(book: &mut MDBook) {
     book.with_preprocessor(mdbook_mermaid::Mermaid);
 }
 
-/// The number of ```` ```mermaid ```` blocks in a page's Markdown.
+/// The number of ```` ```mermaid ```` (or `~~~mermaid`) blocks in a page's
+/// Markdown. `mdbook-mermaid` draws only those whose info string is exactly
+/// `mermaid`; one with more (`mermaid title`) is counted here all the same,
+/// so that the browser test reports it as a diagram that was not drawn.
 pub fn count_blocks(markdown: &str) -> usize {
-    markdown
-        .lines()
-        .filter(|line| {
-            let line = line.trim_start();
-            ["```", "~~~"].iter().any(|fence| {
-                line.strip_prefix(fence)
-                    .is_some_and(|info| info.trim().split([' ', ',']).next() == Some("mermaid"))
-            })
-        })
+    crate::readme::fenced_blocks(markdown)
+        .iter()
+        .filter(|block| block.language() == "mermaid")
         .count()
 }
 
@@ -78,7 +75,8 @@ mod tests {
 
     #[test]
     fn counts_mermaid_blocks_only() {
-        let page = "```mermaid\nsequenceDiagram\n```\n```rust\n```\n  ~~~ mermaid\n~~~\n";
+        let page =
+            "```mermaid\nsequenceDiagram\n```\n```rust\n```mermaid\n```\n  ~~~ mermaid\n~~~\n";
         assert_eq!(count_blocks(page), 2);
     }
 

@@ -67,26 +67,60 @@ const DOWNLOADS: [(&str, &str); 4] = [
     ("article-python", "article, Python"),
 ];
 
-/// The rows of `results.csv`, in the order measured.
+/// One measurement: a line of the printed table and a row of `results.csv`.
 #[derive(Debug)]
-struct Results {
-    table: Table,
-    file_mib: u64,
+struct Row {
+    /// The `measurement` id.
+    id: &'static str,
+    /// What was measured, as the table says it.
+    label: &'static str,
+    mb_per_s: f64,
+    sender_cpu_s: Option<f64>,
+    client_peak_mib: Option<f64>,
+    server_peak_mib: Option<f64>,
 }
 
-impl Results {
-    fn add(&mut self, id: &str, label: &str, mb_per_s: f64, numbers: [Option<f64>; 3]) {
+impl Row {
+    /// A row with only a speed: `bytes` in `secs` seconds.
+    fn speed(id: &'static str, label: &'static str, bytes: u64, secs: f64) -> Row {
+        Row {
+            id,
+            label,
+            mb_per_s: mbps(bytes, secs),
+            sender_cpu_s: None,
+            client_peak_mib: None,
+            server_peak_mib: None,
+        }
+    }
+
+    /// The row's line of the printed table.
+    fn line(&self) -> String {
+        let mut line = format!("{:<44} {:>8.0} MB/s", self.label, self.mb_per_s);
+        if let Some(cpu) = self.sender_cpu_s {
+            line.push_str(&format!("   sender CPU {cpu:.2} s"));
+        }
+        if let Some(client) = self.client_peak_mib {
+            line.push_str(&format!("   client peak {client:.1} MiB"));
+            if let Some(server) = self.server_peak_mib {
+                line.push_str(&format!(", server peak {server:.1} MiB"));
+            }
+        }
+        line
+    }
+
+    /// The row's cells in `results.csv`: empty where there is no number.
+    fn cells(&self, file_mib: u64) -> Vec<String> {
         let cell =
             |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
-        self.table.push(vec![
-            id.into(),
-            label.into(),
-            self.file_mib.to_string(),
-            format!("{mb_per_s:.1}"),
-            cell(numbers[0], 3),
-            cell(numbers[1], 1),
-            cell(numbers[2], 1),
-        ]);
+        vec![
+            self.id.into(),
+            self.label.into(),
+            file_mib.to_string(),
+            format!("{:.1}", self.mb_per_s),
+            cell(self.sender_cpu_s, 3),
+            cell(self.client_peak_mib, 1),
+            cell(self.server_peak_mib, 1),
+        ]
     }
 }
 
@@ -319,10 +353,69 @@ fn main() -> ExitCode {
         if let (true, Some(out)) = (args.plot_only, &args.out) {
             return draw(&Table::read(&out.join("results.csv"))?, out);
         }
-        let mut results = Results {
-            table: Table::new(&COLUMNS),
-            file_mib: args.size_mib,
-        };
+        let setup = Setup::prepare(args.size_mib)?;
+        println!(
+            "file: {} MiB of pseudo-random bytes, in the page cache",
+            args.size_mib
+        );
+        let mut rows = Vec::new();
+        show(&mut rows, md5_alone(&setup)?);
+        show(&mut rows, loopback(&setup)?);
+        show(&mut rows, framed_downloads(&setup)?);
+        show(&mut rows, article_download(&setup)?);
+        if !args.no_python {
+            show(&mut rows, python_download(&setup)?);
+        }
+        let table = results(&rows, args.size_mib);
+        if let Some(line) = summary(&table)? {
+            println!("{line}");
+        }
+        if let Some(out) = &args.out {
+            fs::create_dir_all(out)?;
+            table.write(&out.join("results.csv"))?;
+            draw(&table, out)?;
+            println!(
+                "wrote results.csv, downloads.svg, memory.svg in {}",
+                out.display()
+            );
+        }
+        Ok(())
+    })
+}
+
+/// Prints `new` rows as lines of the table and keeps them.
+fn show(rows: &mut Vec<Row>, new: Vec<Row>) {
+    for row in &new {
+        println!("{}", row.line());
+    }
+    rows.extend(new);
+}
+
+/// The test file's name, in the served folder and in the download folder.
+const NAME: &str = "big.bin";
+
+/// Where the benchmark works: the test file, the folders, the programs.
+struct Setup {
+    /// The folder of `ftp-server` and `ftp-client`: this program's own.
+    bin: PathBuf,
+    /// The served folder, which holds the test file.
+    root: PathBuf,
+    /// Where the clients save.
+    down: PathBuf,
+    /// The test file.
+    file: PathBuf,
+    /// Its length in bytes.
+    len: u64,
+    /// Its md5, which every download must have.
+    digest: String,
+    /// The folder of all the above, removed at the end.
+    _work: tempfile::TempDir,
+}
+
+impl Setup {
+    /// Makes the test file of `size_mib` MiB and reads it once, which puts
+    /// it in the page cache and gives its digest.
+    fn prepare(size_mib: u64) -> Result<Setup> {
         let bin = std::env::current_exe()?
             .parent()
             .context("no folder")?
@@ -332,180 +425,201 @@ fn main() -> ExitCode {
         let down = work.path().join("down");
         fs::create_dir_all(&root)?;
         fs::create_dir_all(&down)?;
-        let file = root.join("big.bin");
-        let len = args.size_mib << 20;
+        let file = root.join(NAME);
+        let len = size_mib << 20;
         make_file(&file, len)?;
-        println!(
-            "file: {} MiB of pseudo-random bytes, in the page cache",
-            args.size_mib
-        );
-
         let (digest, _) = md5_in_process(&file)?; // warms the page cache
-        let (_, secs) = md5_in_process(&file)?;
-        println!(
-            "{:<44} {:>8.0} MB/s",
-            "md5, md-5 crate, one core",
-            mbps(len, secs)
-        );
-        results.add(
-            "md5-crate",
-            "md5, md-5 crate, one core",
-            mbps(len, secs),
-            [None; 3],
-        );
-        let start = Instant::now();
-        let md5sum = Command::new("md5sum")
-            .arg(&file)
-            .stdout(Stdio::null())
-            .status();
-        if md5sum.is_ok_and(|s| s.success()) {
-            let secs = start.elapsed().as_secs_f64();
-            println!("{:<44} {:>8.0} MB/s", "md5sum", mbps(len, secs));
-            results.add("md5sum", "md5sum", mbps(len, secs), [None; 3]);
-        }
+        Ok(Setup {
+            bin,
+            root,
+            down,
+            file,
+            len,
+            digest,
+            _work: work,
+        })
+    }
 
-        for (id, name, method) in [
-            (
-                "loopback-read-write",
-                "loopback, read/write loop",
-                SendMethod::ReadWrite,
-            ),
-            (
-                "loopback-io-copy",
-                "loopback, std::io::copy",
-                SendMethod::StdCopy,
-            ),
-            (
-                "loopback-sendfile",
-                "loopback, sendfile",
-                SendMethod::Sendfile,
-            ),
-        ] {
-            let (secs, cpu) = raw_send(&file, len, method)?;
-            println!(
-                "{name:<44} {:>8.0} MB/s   sender CPU {cpu:.2} s",
-                mbps(len, secs)
-            );
-            results.add(id, name, mbps(len, secs), [Some(cpu), None, None]);
-        }
+    /// `ftp-server` serving the root in `protocol`, on a port of the OS's choice.
+    fn server(&self, protocol: &str) -> Command {
+        let mut cmd = Command::new(self.bin.join("ftp-server"));
+        cmd.args(["--port", "0", "--root"])
+            .arg(&self.root)
+            .args(["--protocol", protocol]);
+        cmd
+    }
 
-        let client = bin.join("ftp-client");
-        let server_cmd = |protocol: &str| {
-            let mut cmd = Command::new(bin.join("ftp-server"));
-            cmd.args(["--port", "0", "--root"])
-                .arg(&root)
-                .args(["--protocol", protocol]);
-            cmd
-        };
-        let client_cmd = |port: &str, protocol: &str| {
-            let mut cmd = Command::new(&client);
-            cmd.args([
-                "--port",
-                port,
-                "--protocol",
-                protocol,
-                "--no-progress",
-                "--timeout",
-                "60",
-            ]);
-            cmd
-        };
+    /// `ftp-client` for `port` in `protocol`, with no progress bar.
+    fn client(&self, port: &str, protocol: &str) -> Command {
+        let mut cmd = Command::new(self.bin.join("ftp-client"));
+        cmd.args([
+            "--port",
+            port,
+            "--protocol",
+            protocol,
+            "--no-progress",
+            "--timeout",
+            "60",
+        ]);
+        cmd
+    }
 
-        let served = start_server(server_cmd("framed"))?;
-        let (cold, cold_peak) = download(client_cmd(&served.port, "framed"), "big.bin", &down)?;
-        let (warm, warm_peak) = download(client_cmd(&served.port, "framed"), "big.bin", &down)?;
-        let server_peak = stop(served);
-        check(&down.join("big.bin"), &digest)?;
-        println!(
-            "{:<44} {:>8.0} MB/s   client peak {cold_peak:.1} MiB",
-            "framed get, server hashes first (cold)",
-            mbps(len, cold)
-        );
-        println!(
-            "{:<44} {:>8.0} MB/s   client peak {warm_peak:.1} MiB, server peak {server_peak:.1} MiB",
-            "framed get, digest cached (warm)",
-            mbps(len, warm)
-        );
-        let label = "framed get, server hashes first (cold)";
-        results.add(
-            "framed-cold",
-            label,
-            mbps(len, cold),
-            [None, Some(cold_peak), None],
-        );
-        let label = "framed get, digest cached (warm)";
-        let peaks = [None, Some(warm_peak), Some(server_peak)];
-        results.add("framed-warm", label, mbps(len, warm), peaks);
+    /// Runs `client` to download the test file (see [`download`]).
+    fn download(&self, client: Command) -> Result<(f64, f64)> {
+        download(client, NAME, &self.down)
+    }
 
-        let served = start_server(server_cmd("article"))?;
-        let (secs, peak) = download(client_cmd(&served.port, "article"), "big.bin", &down)?;
-        let server_peak = stop(served);
-        check(&down.join("big.bin"), &digest)?;
-        println!(
-            "{:<44} {:>8.0} MB/s   client peak {peak:.1} MiB, server peak {server_peak:.1} MiB",
-            "article protocol, Rust both ends (cold)",
-            mbps(len, secs)
-        );
-        let label = "article protocol, Rust both ends (cold)";
-        let peaks = [None, Some(peak), Some(server_peak)];
-        results.add("article-rust", label, mbps(len, secs), peaks);
+    /// Checks the downloaded copy against the digest, then removes it.
+    fn check_download(&self) -> Result<()> {
+        check(&self.down.join(NAME), &self.digest)
+    }
+}
 
-        if !args.no_python && Command::new("python3").arg("--version").output().is_ok() {
-            let python = |name: &str| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join("python")
-                    .join(name)
-            };
-            let mut cmd = Command::new("python3");
-            cmd.arg(python("article_server.py"))
-                .args(["--port", "0"])
-                .current_dir(&root);
-            let served = start_server(cmd)?;
-            let mut cmd = Command::new("python3");
-            cmd.arg(python("article_client.py"))
-                .args(["--port", &served.port]);
-            let (secs, peak) = download(cmd, "big.bin", &down)?;
-            let server_peak = stop(served);
-            check(&down.join("big.bin"), &digest)?;
-            println!(
-                "{:<44} {:>8.0} MB/s   client peak {peak:.1} MiB, server peak {server_peak:.1} MiB",
-                "article's Python programs",
-                mbps(len, secs)
-            );
-            let peaks = [None, Some(peak), Some(server_peak)];
-            results.add(
-                "article-python",
-                "article's Python programs",
-                mbps(len, secs),
-                peaks,
-            );
-        }
-        // The warm framed download beside its baselines: md5 alone, and
-        // the article's Python programs.
-        let ids = results.table.texts("measurement")?;
-        let speeds = results.table.numbers("mb_per_s")?;
-        let speed = |id: &str| ids.iter().position(|i| *i == id).and_then(|i| speeds[i]);
-        if let (Some(warm), Some(md5)) = (speed("framed-warm"), speed("md5-crate")) {
-            print!(
-                "framed get (warm) = {:.0}% of md5 alone",
-                100.0 * warm / md5
-            );
-            if let Some(python) = speed("article-python") {
-                print!(", {:.1}x the article's Python programs", warm / python);
-            }
-            println!();
-        }
-        if let Some(out) = &args.out {
-            fs::create_dir_all(out)?;
-            results.table.write(&out.join("results.csv"))?;
-            draw(&results.table, out)?;
-            println!(
-                "wrote results.csv, downloads.svg, memory.svg in {}",
-                out.display()
-            );
-        }
-        Ok(())
-    })
+/// md5 alone: the md-5 crate in this process, and `md5sum` where there is
+/// one.
+fn md5_alone(setup: &Setup) -> Result<Vec<Row>> {
+    let (_, secs) = md5_in_process(&setup.file)?;
+    let label = "md5, md-5 crate, one core";
+    let mut rows = vec![Row::speed("md5-crate", label, setup.len, secs)];
+    let start = Instant::now();
+    let md5sum = Command::new("md5sum")
+        .arg(&setup.file)
+        .stdout(Stdio::null())
+        .status();
+    if md5sum.is_ok_and(|s| s.success()) {
+        let secs = start.elapsed().as_secs_f64();
+        rows.push(Row::speed("md5sum", "md5sum", setup.len, secs));
+    }
+    Ok(rows)
+}
+
+/// Raw loopback throughput with each send method, and the sender's CPU
+/// time.
+fn loopback(setup: &Setup) -> Result<Vec<Row>> {
+    let methods = [
+        (
+            "loopback-read-write",
+            "loopback, read/write loop",
+            SendMethod::ReadWrite,
+        ),
+        (
+            "loopback-io-copy",
+            "loopback, std::io::copy",
+            SendMethod::StdCopy,
+        ),
+        (
+            "loopback-sendfile",
+            "loopback, sendfile",
+            SendMethod::Sendfile,
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (id, label, method) in methods {
+        let (secs, cpu) = raw_send(&setup.file, setup.len, method)?;
+        rows.push(Row {
+            sender_cpu_s: Some(cpu),
+            ..Row::speed(id, label, setup.len, secs)
+        });
+    }
+    Ok(rows)
+}
+
+/// Two framed downloads from one server: cold (the server hashes the file
+/// before it sends it) and warm (the digest is cached).
+fn framed_downloads(setup: &Setup) -> Result<Vec<Row>> {
+    let served = start_server(setup.server("framed"))?;
+    let (cold, cold_peak) = setup.download(setup.client(&served.port, "framed"))?;
+    let (warm, warm_peak) = setup.download(setup.client(&served.port, "framed"))?;
+    let server_peak = stop(served);
+    setup.check_download()?;
+    let label = "framed get, server hashes first (cold)";
+    let cold = Row {
+        client_peak_mib: Some(cold_peak),
+        ..Row::speed("framed-cold", label, setup.len, cold)
+    };
+    let label = "framed get, digest cached (warm)";
+    let warm = Row {
+        client_peak_mib: Some(warm_peak),
+        server_peak_mib: Some(server_peak),
+        ..Row::speed("framed-warm", label, setup.len, warm)
+    };
+    Ok(vec![cold, warm])
+}
+
+/// A download in the article's protocol, with Rust at both ends.
+fn article_download(setup: &Setup) -> Result<Vec<Row>> {
+    let served = start_server(setup.server("article"))?;
+    let (secs, peak) = setup.download(setup.client(&served.port, "article"))?;
+    let server_peak = stop(served);
+    setup.check_download()?;
+    let label = "article protocol, Rust both ends (cold)";
+    Ok(vec![Row {
+        client_peak_mib: Some(peak),
+        server_peak_mib: Some(server_peak),
+        ..Row::speed("article-rust", label, setup.len, secs)
+    }])
+}
+
+/// A download with the article's Python programs at both ends; no row
+/// where there is no `python3`.
+fn python_download(setup: &Setup) -> Result<Vec<Row>> {
+    if Command::new("python3").arg("--version").output().is_err() {
+        return Ok(Vec::new());
+    }
+    let python = |name: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("python")
+            .join(name)
+    };
+    let mut cmd = Command::new("python3");
+    cmd.arg(python("article_server.py"))
+        .args(["--port", "0"])
+        .current_dir(&setup.root);
+    let served = start_server(cmd)?;
+    let mut cmd = Command::new("python3");
+    cmd.arg(python("article_client.py"))
+        .args(["--port", &served.port]);
+    let (secs, peak) = setup.download(cmd)?;
+    let server_peak = stop(served);
+    setup.check_download()?;
+    let label = "article's Python programs";
+    Ok(vec![Row {
+        client_peak_mib: Some(peak),
+        server_peak_mib: Some(server_peak),
+        ..Row::speed("article-python", label, setup.len, secs)
+    }])
+}
+
+/// The rows as the table of `results.csv`.
+fn results(rows: &[Row], file_mib: u64) -> Table {
+    let mut table = Table::new(&COLUMNS);
+    for row in rows {
+        table.push(row.cells(file_mib));
+    }
+    table
+}
+
+/// The warm framed download beside its baselines: md5 alone, and the
+/// article's Python programs. Computed from the table, as `results.csv`
+/// rounds the speeds.
+fn summary(table: &Table) -> Result<Option<String>> {
+    let ids = table.texts("measurement")?;
+    let speeds = table.numbers("mb_per_s")?;
+    let speed = |id: &str| ids.iter().position(|i| *i == id).and_then(|i| speeds[i]);
+    let (Some(warm), Some(md5)) = (speed("framed-warm"), speed("md5-crate")) else {
+        return Ok(None);
+    };
+    let mut line = format!(
+        "framed get (warm) = {:.0}% of md5 alone",
+        100.0 * warm / md5
+    );
+    if let Some(python) = speed("article-python") {
+        line.push_str(&format!(
+            ", {:.1}x the article's Python programs",
+            warm / python
+        ));
+    }
+    Ok(Some(line))
 }
 
 fn check(path: &Path, digest: &str) -> Result<()> {

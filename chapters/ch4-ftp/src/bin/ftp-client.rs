@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use book_support::cli::run;
-use ch4_ftp::DEFAULT_PORT;
-use ch4_ftp::client::{Connection, Options, run_commands};
-use ch4_ftp::server::Protocol;
+use ch4_ftp::client::{Options, run_commands};
+use ch4_ftp::connection::Connection;
+use ch4_ftp::progress::{Progress, Quiet};
+use ch4_ftp::{DEFAULT_PORT, Protocol};
 use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Downloads and uploads files; reads commands from stdin, one a line:
 /// get NAME, put PATH, ls [DIR], stat NAME.
@@ -47,10 +49,53 @@ fn main() -> ExitCode {
             dir: args.dir,
             force: args.force,
             protocol: args.protocol,
-            progress: !args.no_progress && io::stderr().is_terminal(),
+            prompt: io::stdin().is_terminal(),
             timeout,
         };
+        // A bar only where a person watches: never in a pipe or a test.
+        let mut progress: Box<dyn Progress> = if !args.no_progress && io::stderr().is_terminal() {
+            Box::new(Bar(None))
+        } else {
+            Box::new(Quiet)
+        };
         let mut conn = Connection::open(&args.host, args.port, timeout)?;
-        run_commands(&mut conn, io::stdin().lock(), &options)
+        run_commands(
+            &mut conn,
+            io::stdin().lock(),
+            &mut io::stdout(),
+            &mut io::stderr(),
+            progress.as_mut(),
+            &options,
+        )
     })
+}
+
+/// A progress bar on stderr with the rate and the time left.
+struct Bar(Option<ProgressBar>);
+
+impl Progress for Bar {
+    fn start(&mut self, name: &str) {
+        let style = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let bar = ProgressBar::new(0)
+            .with_style(style)
+            .with_message(name.to_string());
+        self.0 = Some(bar);
+    }
+
+    fn update(&mut self, done: u64, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use book_support::cli::{announce, check_host, run};
-use ch4_ftp::DEFAULT_PORT;
 use ch4_ftp::safety::Root;
 use ch4_ftp::send::SendMethod;
-use ch4_ftp::server::{Protocol, Server, ignore_file_size_signal, serve_forever};
+use ch4_ftp::server::{ignore_file_size_signal, serve_forever};
+use ch4_ftp::state::{MAX_CLIENTS, Server};
+use ch4_ftp::{DEFAULT_PORT, Protocol};
 use clap::Parser;
 
 /// Serves the files under a folder, in the article's protocol or the framed one.
@@ -37,7 +38,7 @@ struct Args {
     #[arg(long, default_value = "sendfile")]
     send: SendMethod,
     /// Turn away clients beyond this many at once.
-    #[arg(long, default_value_t = ch4_ftp::server::MAX_CLIENTS)]
+    #[arg(long, default_value_t = MAX_CLIENTS)]
     max_clients: usize,
 }
 
