@@ -17,34 +17,38 @@
 //!   the same code as `--cmd`. A run that needs a program missing from PATH
 //!   (`python3`) is skipped, and says `SKIPPED` on stderr.
 //!
-//! What differs from one run to the next is normalised: the workspace's path
-//! becomes `.`, a checker's scratch folder `/tmp/check-XXXXXX`, and every
-//! loopback port `40000`, `40001`, ... in order of appearance. Then the
-//! exercise's own `transcript_replace` rules apply.
+//! What differs from one run to the next is normalised by the book's one
+//! normaliser ([`book_transcript::Normaliser::for_checker`]): the
+//! workspace's path becomes `.`, a checker's scratch folder
+//! `/tmp/check-XXXXXX`, and every loopback port `40000`, `40001`, ... in
+//! order of appearance. Then the exercise's own `transcript_replace` rules
+//! apply.
 //!
 //! `cargo exercise verify` compares the blocks with the committed files and
 //! fails with a diff; `cargo exercise verify --bless` rewrites them (and
-//! removes an `exercise-*.txt` that no exercise makes any more). The file
+//! removes an `exercise-*.txt` that no exercise makes any more), through the
+//! book's one compare-and-bless ([`book_transcript::Snapshots`]). The file
 //! prefix `exercise-` is this module's: other transcripts of the book use
-//! other names.
+//! other names, and the spec runner refuses it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use book_support::check::Checker;
-use regex::Regex;
+use book_transcript::snapshot::{Outcome, Snapshots};
+use book_transcript::{Normaliser, normalise};
 
 use crate::catalog::Exercise;
 use crate::proof::Proof;
 use crate::verdict::{Verdict, judge, program_from_cmd, write_check};
 
 /// The prefix of every block this module writes.
-pub const PREFIX: &str = "exercise-";
+pub const PREFIX: &str = book_transcript::spec::EXERCISE_PREFIX;
 
 /// The port the first loopback port of a transcript becomes.
-pub const FIRST_PORT: u16 = 40000;
+pub const FIRST_PORT: u16 = normalise::FIRST_PORT;
 
 /// One block of console output: the file the book includes, and what it
 /// should say.
@@ -89,34 +93,7 @@ pub fn render(command: &str, verdict: &Verdict) -> String {
 
 /// Makes `text` the same from run to run (see the module's documentation).
 pub fn normalise(text: &str, root: &Path, rules: &[[String; 2]]) -> Result<String> {
-    let root = root.to_string_lossy();
-    let mut text = text
-        .replace(&format!("{root}/"), "")
-        .replace(root.as_ref(), ".");
-
-    let temp = std::env::temp_dir();
-    let temp = temp.canonicalize().unwrap_or(temp);
-    let scratch = Regex::new(&format!(
-        r"{}/check-[A-Za-z0-9]+",
-        regex::escape(&temp.to_string_lossy())
-    ))?;
-    text = scratch.replace_all(&text, "/tmp/check-XXXXXX").into_owned();
-
-    let loopback = Regex::new(r"(127\.\d+\.\d+\.\d+|\[::1\]|localhost):(\d{4,5})\b")?;
-    let mut ports: BTreeMap<String, u16> = BTreeMap::new();
-    text = loopback
-        .replace_all(&text, |captures: &regex::Captures<'_>| {
-            let next = FIRST_PORT + u16::try_from(ports.len()).unwrap_or(0);
-            let shown = *ports.entry(captures[2].to_owned()).or_insert(next);
-            format!("{}:{shown}", &captures[1])
-        })
-        .into_owned();
-
-    for [pattern, with] in rules {
-        let regex = Regex::new(pattern).with_context(|| format!("bad regex {pattern:?}"))?;
-        text = regex.replace_all(&text, with.as_str()).into_owned();
-    }
-    Ok(text)
+    Ok(Normaliser::for_checker(root, rules)?.apply(text))
 }
 
 /// The book's folder of an exercise's chapter: `chapters/ch1-families` has
@@ -213,47 +190,43 @@ pub fn blocks(
 /// What is wrong with the committed files, one message each: a block that
 /// differs from its file (with a diff), or a file `exercise-*.txt` that no
 /// exercise declares. Empty when the book shows what the checker prints.
+/// (`SNAPSHOTS=overwrite` in the environment rewrites instead, as
+/// [`bless`] does.)
 pub fn mismatches(root: &Path, exercises: &[Exercise], blocks: &[Block]) -> Result<Vec<String>> {
-    let mut problems = Vec::new();
-    for block in blocks {
-        let committed = fs::read_to_string(&block.file).unwrap_or_default();
-        if committed != block.text {
-            problems.push(format!(
-                "{} differs from what the checker prints (- committed, + printed):\n{}",
-                shown_path(root, &block.file),
-                diff(&committed, &block.text)
-            ));
-        }
-    }
-    for file in stale_files(root, exercises, blocks)? {
-        problems.push(format!(
-            "{} is not made by any exercise: remove it",
-            shown_path(root, &file)
-        ));
-    }
-    Ok(problems)
+    Ok(settle(root, exercises, blocks, &Snapshots::from_env(root))?.0)
 }
 
 /// Writes every block whose file differs, and removes the `exercise-*.txt`
 /// files no exercise declares. Returns the files written or removed.
 pub fn bless(root: &Path, exercises: &[Exercise], blocks: &[Block]) -> Result<Vec<PathBuf>> {
-    let mut changed = Vec::new();
-    for block in blocks {
-        if fs::read_to_string(&block.file).ok().as_deref() == Some(block.text.as_str()) {
-            continue;
-        }
-        if let Some(dir) = block.file.parent() {
-            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        fs::write(&block.file, &block.text)
-            .with_context(|| format!("cannot write {}", block.file.display()))?;
-        changed.push(block.file.clone());
-    }
-    for file in stale_files(root, exercises, blocks)? {
-        fs::remove_file(&file).with_context(|| format!("cannot remove {}", file.display()))?;
-        changed.push(file);
+    let (problems, changed) = settle(root, exercises, blocks, &Snapshots::overwrite(root))?;
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
     }
     Ok(changed)
+}
+
+/// Compares every block with its file, or rewrites it, as `snapshots` says,
+/// and the same for the stale files: the problems, and the files changed.
+fn settle(
+    root: &Path,
+    exercises: &[Exercise],
+    blocks: &[Block],
+    snapshots: &Snapshots,
+) -> Result<(Vec<String>, Vec<PathBuf>)> {
+    let mut problems = Vec::new();
+    let mut changed = Vec::new();
+    for block in blocks {
+        match snapshots.compare(&block.file, &block.text) {
+            Ok(Outcome::Same) => {}
+            Ok(Outcome::Written) => changed.push(block.file.clone()),
+            Err(diff) => problems.push(diff),
+        }
+    }
+    let stale = snapshots.stale(&stale_files(root, exercises, blocks)?, "any exercise")?;
+    problems.extend(stale.problems);
+    changed.extend(stale.removed);
+    Ok((problems, changed))
 }
 
 /// The `book/*/transcripts/exercise-*.txt` files that neither an exercise
@@ -281,15 +254,6 @@ fn stale_files(root: &Path, exercises: &[Exercise], blocks: &[Block]) -> Result<
     stale.sort();
     Ok(stale)
 }
-
-fn shown_path(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
-
-pub use book_support::diff::lines as diff;
 
 #[cfg(test)]
 mod tests {
@@ -376,17 +340,17 @@ progress: 0 of 1 exercises pass
             problems[0]
         );
         assert!(
-            problems[0].contains("\n    ch1-udp-echo: A UDP echo server\n"),
+            problems[0].contains("\n   2    2 | ch1-udp-echo: A UDP echo server\n"),
             "a line in both is shown as it is: {}",
             problems[0]
         );
         assert!(
-            problems[0].contains("  -   ok    listens on 127.0.0.1:33323\n"),
+            problems[0].contains("\n   3      -   ok    listens on 127.0.0.1:33323\n"),
             "{}",
             problems[0]
         );
         assert!(
-            problems[0].contains("  +   ok    listens on 127.0.0.1:40000\n"),
+            problems[0].contains("\n        3 +   ok    listens on 127.0.0.1:40000\n"),
             "{}",
             problems[0]
         );

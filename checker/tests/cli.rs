@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use assert_cmd::Command;
+use book_support::cli::LISTENING_PREFIX;
 use predicates::prelude::*;
 
 fn exercise() -> Command {
@@ -93,7 +94,7 @@ fn a_program_that_never_announces_its_address_fails_clearly() {
         .args(["check", "ch1-udp-echo", "--cmd", "echo hello"])
         .assert()
         .failure()
-        .stdout(predicate::str::contains("listening on ADDR"));
+        .stdout(predicate::str::contains(format!("{LISTENING_PREFIX}ADDR")));
 }
 
 #[test]
@@ -114,6 +115,7 @@ fn an_unclosed_quote_in_the_command_is_an_error() {
 fn the_shown_runs_print_what_the_book_shows() {
     let root = checker::root();
     let exercises = checker::catalog::load(&root).unwrap();
+    let snapshots = book_transcript::Snapshots::from_env(&root);
     let mut compared = 0;
     for listed in &exercises {
         let dir = checker::transcript::book_dir(&root, listed).unwrap();
@@ -139,14 +141,12 @@ fn the_shown_runs_print_what_the_book_shows() {
                 checker::transcript::normalise(&printed, &root, &listed.transcript_replace)
                     .unwrap();
             let file = dir.join("transcripts").join(format!("{}.txt", shown.block));
-            let committed = std::fs::read_to_string(&file).unwrap_or_default();
-            assert!(
-                committed == printed,
-                "{} is not what `cargo exercise check` prints \
-                 (`cargo exercise verify --bless` rewrites it):\n{}",
-                file.display(),
-                checker::transcript::diff(&committed, &printed)
-            );
+            if let Err(diff) = snapshots.compare(&file, &printed) {
+                panic!(
+                    "the book does not show what `cargo exercise check` prints \
+                     (`cargo exercise verify --bless` rewrites it):\n{diff}"
+                );
+            }
             compared += 1;
         }
     }

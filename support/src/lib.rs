@@ -5,26 +5,25 @@
 //! - [`cli`]: the conventions of the chapters' programs: a server announces
 //!   `listening on ADDR` as its first line, and every program reports an error
 //!   as one `error: ...` line and a non-zero exit code.
-//! - [`process`]: the test harness. [`process::ServerProcess`] starts a server
-//!   program, learns its address from that first line within a bounded time,
-//!   and stops it when dropped, also when a test panics.
+//! - [`process`]: the one harness that starts a program and reads its
+//!   `listening on` line. [`process::ServerProcess`] starts a server program,
+//!   learns its address from that first line within a bounded time, signals
+//!   it, and stops it when dropped, also when a test panics; tests, checkers
+//!   and the book's transcripts (stdout and stderr merged, as a terminal
+//!   shows them) all use it.
 //! - [`check`]: the building blocks of the exercise checkers: a black-box
 //!   [`check::Program`] started from any command line, and [`check::Failure`],
 //!   which says what was expected and what came back.
 //! - [`observe`]: a process seen from outside (its descriptors, threads,
-//!   exit), with bounded waits for states no event announces.
-//! - [`diff`]: what differs between the text a file holds and the text a
-//!   program printed, line by line, for the transcript checks.
-//! - [`plot`]: the benchmarks' tables (CSV) and plots (SVG).
+//!   children, memory, exit) and the machine's counters, every `/proc`
+//!   reader in one place, with bounded waits for states no event announces.
 //! - [`tools`]: programs from outside Rust (python3) that some tests need,
 //!   found, or skipped visibly.
 
 pub mod accept;
 pub mod check;
 pub mod cli;
-pub mod diff;
 pub mod observe;
-pub mod plot;
 pub mod process;
 pub mod tools;
 

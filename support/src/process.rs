@@ -10,6 +10,10 @@
 //! wrote before an event a test saw (a connection closing, say) is then in
 //! the file when the test looks: no reader thread can lag behind, so what a
 //! test or a checker reports never depends on how fast that thread ran.
+//!
+//! The transcripts of the book need the other way: what a terminal shows,
+//! stdout and stderr interleaved in the order they were written. For them
+//! [`ServerProcess::spawn_merged`] gives both one pipe, read as lines.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -34,15 +38,19 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
 ///
 /// Its stdout is read line by line on a thread of its own; the first line
 /// must be `listening on ADDR`. Its stderr goes to a private file and can be
-/// read at any time with [`ServerProcess::stderr`].
+/// read at any time with [`ServerProcess::stderr`], or, started with
+/// [`ServerProcess::spawn_merged`], shares stdout's pipe and its lines.
 pub struct ServerProcess {
     /// Behind a lock, so that many connections to one program (each with a
     /// shared reference) can ask whether it still runs.
     child: Mutex<Child>,
     pid: u32,
     address: String,
+    /// The first line as printed: `listening on ADDR`.
+    listening_line: String,
     lines: Receiver<String>,
-    stderr: tempfile::NamedTempFile,
+    /// `None` when stderr shares stdout's pipe.
+    stderr: Option<tempfile::NamedTempFile>,
     program: String,
 }
 
@@ -71,8 +79,6 @@ impl ServerProcess {
     /// Starts a prepared command (with its arguments, directory and
     /// environment set) and waits for its `listening on` line.
     pub fn spawn(mut command: Command) -> Result<Self> {
-        let program = describe(&command);
-        default_signals(&mut command);
         let stderr = tempfile::Builder::new()
             .prefix("stderr-")
             .tempfile()
@@ -83,27 +89,61 @@ impl ServerProcess {
             .append(true)
             .open(stderr.path())
             .context("cannot open the file for the program's stderr")?;
+        command.stdout(Stdio::piped()).stderr(for_child);
+        Self::launch(command, None, Some(stderr))
+    }
+
+    /// Starts a prepared command with its stdout and stderr on one pipe, as
+    /// a terminal shows them: [`ServerProcess::next_line`] and the other
+    /// readers then see both, in the order the program wrote them, and
+    /// [`ServerProcess::stderr`] is empty. Waits for its `listening on`
+    /// line, which must still come first.
+    pub fn spawn_merged(mut command: Command) -> Result<Self> {
+        let (reader, writer) = std::io::pipe().context("cannot make a pipe")?;
+        command
+            .stdout(writer.try_clone().context("cannot share a pipe")?)
+            .stderr(writer);
+        Self::launch(command, Some(reader), None)
+    }
+
+    /// Spawns `command` (stdout set up by the caller; `merged` is the
+    /// reading end of a pipe it shares with stderr) and waits for its first
+    /// line.
+    fn launch(
+        mut command: Command,
+        merged: Option<std::io::PipeReader>,
+        stderr: Option<tempfile::NamedTempFile>,
+    ) -> Result<Self> {
+        let program = describe(&command);
+        default_signals(&mut command);
         let mut child = command
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(for_child)
             .spawn()
             .with_context(|| format!("cannot start `{program}`"))?;
+        // The command holds our copies of the pipe's writing ends: without
+        // dropping them, its output would never end.
+        drop(command);
 
-        let lines = read_lines(child.stdout.take().expect("stdout is piped"));
+        let lines = match merged {
+            Some(reader) => read_lines(reader),
+            None => read_lines(child.stdout.take().expect("stdout is piped")),
+        };
 
         let mut server = ServerProcess {
             pid: child.id(),
             child: Mutex::new(child),
             address: String::new(),
+            listening_line: String::new(),
             lines,
             stderr,
             program,
         };
-        server.address = server.wait_for_listening_line()?;
+        server.listening_line = server.wait_for_listening_line()?;
         Ok(server)
     }
 
+    /// The first line, which must be `listening on ADDR`; the address is
+    /// kept.
     fn wait_for_listening_line(&mut self) -> Result<String> {
         let first = match self.lines.recv_timeout(STARTUP_TIMEOUT) {
             Ok(line) => line,
@@ -124,7 +164,10 @@ impl ServerProcess {
             }
         };
         match first.strip_prefix(LISTENING_PREFIX) {
-            Some(address) => Ok(address.trim().to_string()),
+            Some(address) => {
+                self.address = address.trim().to_string();
+                Ok(first)
+            }
             None => bail!(
                 "expected the first line of `{}` to be `{LISTENING_PREFIX}ADDR`, got {first:?}",
                 self.program
@@ -145,6 +188,11 @@ impl ServerProcess {
             .map_err(|e| anyhow!("`{}` is not an IP address and port: {e}", self.address))
     }
 
+    /// The server's first line as it printed it: `listening on ADDR`.
+    pub fn listening_line(&self) -> &str {
+        &self.listening_line
+    }
+
     /// The port, as a string ready to pass to a client's `--port`.
     pub fn port(&self) -> Result<String> {
         Ok(self.socket_addr()?.port().to_string())
@@ -158,26 +206,75 @@ impl ServerProcess {
     /// Waits at most `timeout` for a stdout line that contains `needle`,
     /// and returns it.
     pub fn wait_for_line(&self, needle: &str, timeout: Duration) -> Result<String> {
+        match self.lines_until(needle, timeout) {
+            Ok(mut lines) => Ok(lines.pop().expect("the line that contains the needle")),
+            Err(_) => bail!(
+                "`{}` printed no line containing {needle:?} within {timeout:?}",
+                self.program
+            ),
+        }
+    }
+
+    /// Every line the server prints from now until one that contains
+    /// `needle`, that one included, waiting at most `timeout`. The error
+    /// says what it printed instead.
+    pub fn read_until(&self, needle: &str, timeout: Duration) -> Result<Vec<String>> {
+        self.lines_until(needle, timeout).map_err(|printed| {
+            anyhow!(
+                "`{}` printed no line containing {needle:?} within {timeout:?}; \
+                 after its first line it printed:\n{}",
+                self.program,
+                printed.join("\n")
+            )
+        })
+    }
+
+    /// The lines up to one that contains `needle`, or all the lines read
+    /// when the time ran out or the output ended first.
+    fn lines_until(&self, needle: &str, timeout: Duration) -> Result<Vec<String>, Vec<String>> {
         let deadline = Instant::now() + timeout;
+        let mut lines = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(needle) => return Ok(line),
-                Ok(_) => continue,
-                Err(_) => bail!(
-                    "`{}` printed no line containing {needle:?} within {timeout:?}",
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    lines.push(line);
+                    if found {
+                        return Ok(lines);
+                    }
+                }
+                Err(_) => return Err(lines),
+            }
+        }
+    }
+
+    /// Every line the server prints from now until its output ends (it
+    /// exited, and so did every child that shares its output), waiting at
+    /// most `timeout`.
+    pub fn read_to_end(&self, timeout: Duration) -> Result<Vec<String>> {
+        let deadline = Instant::now() + timeout;
+        let mut lines = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(RecvTimeoutError::Disconnected) => return Ok(lines),
+                Err(RecvTimeoutError::Timeout) => bail!(
+                    "the output of `{}` did not end within {timeout:?}",
                     self.program
                 ),
             }
         }
     }
 
-    /// Everything the server has written to stderr so far.
+    /// Everything the server has written to stderr so far (nothing when
+    /// stderr shares stdout's lines: see [`ServerProcess::spawn_merged`]).
     pub fn stderr(&self) -> String {
         let mut text = Vec::new();
         // A reader of its own, so that reading never moves the offset the
         // program writes at.
-        if let Ok(mut file) = File::open(self.stderr.path()) {
+        if let Some(Ok(mut file)) = self.stderr.as_ref().map(|f| File::open(f.path())) {
             let _ = file.read_to_end(&mut text);
         }
         String::from_utf8_lossy(&text).into_owned()
@@ -206,19 +303,38 @@ impl ServerProcess {
         crate::observe::wait_for_child(&mut child, timeout)
     }
 
+    /// Sends `signal` (`libc::SIGINT`, `libc::SIGTERM`, ...) to the server,
+    /// unless it has exited already: then there is nothing to signal, and
+    /// its exit status stays for [`ServerProcess::wait_for_exit`].
+    #[cfg(unix)]
+    pub fn signal(&self, signal: libc::c_int) -> Result<()> {
+        // Under the lock, so that the process cannot be reaped (and its pid
+        // reused) between the look and the signal.
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        if child.try_wait()?.is_some() {
+            return Ok(());
+        }
+        let pid = libc::pid_t::try_from(self.pid).context("a pid out of range")?;
+        // SAFETY: kill(2) has no memory-safety preconditions; the pid is our
+        // child's, which has not been reaped (checked above, under the lock).
+        if unsafe { libc::kill(pid, signal) } != 0 {
+            return Err(std::io::Error::last_os_error())
+                .with_context(|| format!("cannot send signal {signal} to `{}`", self.program));
+        }
+        Ok(())
+    }
+
+    /// Sends SIGINT, as Ctrl-C on a terminal does.
+    #[cfg(unix)]
+    pub fn interrupt(&self) -> Result<()> {
+        self.signal(libc::SIGINT)
+    }
+
     /// Sends SIGTERM (on Unix), the polite "please stop", for tests of
     /// graceful shutdown.
     #[cfg(unix)]
     pub fn terminate(&self) -> Result<()> {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.pid.to_string())
-            .status()
-            .context("cannot run `kill`")?;
-        if !status.success() {
-            bail!("`kill -TERM {}` failed", self.pid);
-        }
-        Ok(())
+        self.signal(libc::SIGTERM)
     }
 
     /// Stops the server now and waits for it.
@@ -236,13 +352,30 @@ impl Drop for ServerProcess {
 }
 
 /// Reads `stdout` line by line on a background thread. The channel closes
-/// when the program closes its stdout (usually: when it exits).
+/// when the program closes its stdout (usually: when it exits). A line ends
+/// at `\n` or `\r\n`, neither kept; bytes that are not UTF-8 are shown as
+/// U+FFFD rather than ending the reading.
 fn read_lines(stdout: impl Read + Send + 'static) -> Receiver<String> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
+        let mut reader = BufReader::new(stdout);
+        let mut bytes = Vec::new();
+        loop {
+            bytes.clear();
+            match reader.read_until(b'\n', &mut bytes) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            if bytes.last() == Some(&b'\n') {
+                bytes.pop();
+                if bytes.last() == Some(&b'\r') {
+                    bytes.pop();
+                }
+            }
+            if tx
+                .send(String::from_utf8_lossy(&bytes).into_owned())
+                .is_err()
+            {
                 break;
             }
         }

@@ -6,7 +6,7 @@
 //! (a missing include, an empty anchor, a chapter nobody links to) and the
 //! checks of the README's commands; the workspace's `tests/` call them.
 //! `cargo xtask transcripts` regenerates the console output the book shows
-//! (see [`transcripts`]).
+//! (see [`transcripts`]; the runner is the `book-transcript` crate's).
 
 pub mod bench;
 pub mod book;

@@ -125,55 +125,11 @@ fn build_book() -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask transcripts`: build the chapters' programs into
-/// `target/debug`, run every transcript spec, and rewrite (or, with
+/// `cargo xtask transcripts`: build the chapters' programs into the
+/// usual target folder, run every transcript spec, and rewrite (or, with
 /// `--check`, compare) the blocks the book includes.
 fn transcripts(args: &TranscriptsArgs) -> Result<()> {
-    use xtask::transcripts;
-    let root = xtask::workspace_root();
-    let chapters: Vec<_> = transcripts::chapters(root)?
-        .into_iter()
-        .filter(|chapter| {
-            let name = chapter
-                .spec_path
-                .parent()
-                .and_then(|dir| dir.file_name())
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            args.chapters.is_empty() || args.chapters.contains(&name)
-        })
-        .collect();
-    let packages = transcripts::packages(&chapters);
-    let bin_dir = transcripts::build_programs(root, &packages, &root.join("target"))?;
-    let programs = transcripts::Programs {
-        root: root.to_path_buf(),
-        bin_dir,
-    };
-    if args.check {
-        let problems: Vec<_> = chapters
-            .iter()
-            .flat_map(|chapter| transcripts::check(chapter, &programs))
-            .collect();
-        if !problems.is_empty() {
-            eprint!("{}", xtask::Problem::list(&problems));
-            bail!(
-                "{} transcript block(s) differ, listed above",
-                problems.len()
-            );
-        }
-        println!("every transcript matches what the programs print");
-    } else {
-        for chapter in &chapters {
-            for file in transcripts::regenerate(chapter, &programs)? {
-                println!(
-                    "wrote {}",
-                    file.strip_prefix(root).unwrap_or(&file).display()
-                );
-            }
-        }
-    }
-    Ok(())
+    xtask::transcripts::run(xtask::workspace_root(), &args.chapters, args.check)
 }
 
 /// `cargo xtask browser`: what `tests/browser.rs` checks, by hand.

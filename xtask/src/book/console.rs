@@ -128,7 +128,7 @@ fn is_excused(above: &str) -> bool {
 fn looks_like_a_session(block: &FencedBlock) -> Option<String> {
     let session = block.body.lines().any(|line| {
         let line = line.trim_start();
-        line.starts_with("$ ") || line.starts_with("listening on ")
+        line.starts_with("$ ") || line.starts_with(book_support::cli::LISTENING_PREFIX)
     });
     session.then(|| {
         format!(

@@ -15,16 +15,19 @@
 //! and `memory.svg` (the peak memory of each end) there.
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use book_bench::plot::{BarChart, Baseline, Corner, Series, bar_chart};
+use book_bench::results::Table;
+use book_bench::usage::{peak_rss_mib, thread_cpu_secs, wait_with_peak};
+use book_support::ServerProcess;
 use book_support::cli::run;
-use book_support::plot::{BarChart, Baseline, Corner, Series, Table, bar_chart};
 use ch4_ftp::send::{SendMethod, send_file_range};
 use clap::Parser;
 use md5::{Digest, Md5};
@@ -192,16 +195,6 @@ fn mbps(bytes: u64, secs: f64) -> f64 {
     bytes as f64 / secs / 1e6
 }
 
-/// CPU time (user + system) of the calling thread, in seconds.
-fn thread_cpu() -> f64 {
-    // SAFETY: getrusage only writes into the struct we pass.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid pointer to a rusage struct.
-    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
-    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    t(usage.ru_utime) + t(usage.ru_stime)
-}
-
 fn make_file(path: &Path, bytes: u64) -> Result<()> {
     let mut out = std::io::BufWriter::new(File::create(path)?);
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -253,7 +246,7 @@ fn raw_send(path: &Path, len: u64, method: SendMethod) -> Result<(f64, f64)> {
     });
     let stream = TcpStream::connect(addr)?;
     let mut file = File::open(path)?;
-    let cpu = thread_cpu();
+    let cpu = thread_cpu_secs();
     let start = Instant::now();
     send_file_range(&stream, &mut file, 0, len, method)?;
     drop(stream);
@@ -264,62 +257,26 @@ fn raw_send(path: &Path, len: u64, method: SendMethod) -> Result<(f64, f64)> {
     if got != len {
         bail!("sent {len}, received {got}");
     }
-    Ok((secs, thread_cpu() - cpu))
+    Ok((secs, thread_cpu_secs() - cpu))
 }
 
-/// Peak resident memory of a running process, from /proc, in MiB.
-fn peak_mib(pid: u32) -> f64 {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// Waits for a child and returns (success, peak memory in MiB) via wait4.
-fn wait_with_peak(child: Child) -> (bool, f64) {
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: zeroed rusage is a valid value; wait4 fills it.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointers; the child is ours and not yet waited for.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let ok = r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    (ok, usage.ru_maxrss as f64 / 1024.0)
-}
-
-/// A server process and its port.
+/// A server of the benchmark, started as the tests start one: its port
+/// read from its `listening on` line.
 struct Served {
-    child: Child,
+    server: ServerProcess,
     port: String,
-    // Kept open: a server whose stdout is closed dies at its next print.
-    _stdout: BufReader<std::process::ChildStdout>,
 }
 
-fn start_server(mut cmd: Command) -> Result<Served> {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
-    let mut line = String::new();
-    let mut stdout = BufReader::new(child.stdout.take().context("stdout")?);
-    stdout.read_line(&mut line)?;
-    let port = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .filter(|_| line.starts_with("listening on "))
-        .with_context(|| format!("unexpected first line {line:?}"))?
-        .to_string();
-    Ok(Served {
-        child,
-        port,
-        _stdout: stdout,
-    })
+fn start_server(cmd: Command) -> Result<Served> {
+    let server = ServerProcess::spawn(cmd)?;
+    let port = server.port()?;
+    Ok(Served { server, port })
 }
 
+/// Stops a server and returns its peak memory in MiB.
 fn stop(mut served: Served) -> f64 {
-    let peak = peak_mib(served.child.id());
-    let _ = served.child.kill();
-    let _ = served.child.wait();
+    let peak = peak_rss_mib(served.server.pid());
+    served.server.kill();
     peak
 }
 
