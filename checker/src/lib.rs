@@ -1,6 +1,7 @@
 //! The exercises of the book and their checkers.
 //!
 //! - [`catalog`]: the exercises, read from each chapter's `exercises.toml`.
+//! - [`checks`]: every chapter's checkers, kept beside its exercises.
 //! - [`starter`]: a starter made from its reference solution.
 //! - [`student`]: the student's crate, `my-exercises/`, and how it is built.
 //! - [`verdict`]: running a checker against a program and reporting it.
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use book_support::check::Checker;
 
 pub mod catalog;
+pub mod checks;
 pub mod proof;
 pub mod starter;
 pub mod student;
@@ -31,11 +33,11 @@ pub fn root() -> PathBuf {
 /// Every chapter's checkers. A new chapter adds its line here.
 pub fn checkers() -> Vec<Checker> {
     let mut all = Vec::new();
-    all.extend(ch1_families::checks::checkers());
-    all.extend(ch2_api::checks::checkers());
-    all.extend(ch3_ssh::checks::checkers());
-    all.extend(ch4_ftp::checks::checkers());
-    all.extend(ch5_socketserver::checks::checkers());
-    all.extend(ch6_eventloop::checks::checkers());
+    all.extend(checks::ch1::checkers());
+    all.extend(checks::ch2::checkers());
+    all.extend(checks::ch3::checkers());
+    all.extend(checks::ch4::checkers());
+    all.extend(checks::ch5::checkers());
+    all.extend(checks::ch6::checkers());
     all
 }

@@ -1,8 +1,13 @@
 //! Each checker passes its reference solution and fails a wrong program.
 
+/// The chapter's checkers, kept beside its exercises (the checker builds
+/// them too).
+#[path = "../exercises/checks.rs"]
+#[allow(dead_code)] // a test uses only some of what the checker uses
+mod checks;
 use book_support::check::run_checker;
 use book_support::tools::python3;
-use ch6_eventloop::checks::checkers;
+use checks::checkers;
 
 fn run(name: &str, words: &[&str]) -> Result<Vec<String>, String> {
     let (passed, result) = run_checker(&checkers(), name, words);

@@ -16,7 +16,7 @@ use book_support::check::wire::{Stop, why_it_ended};
 use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session};
 use socket2::{Domain, SockAddr, Socket, Type};
 
-use crate::listen::full_queue;
+use ch2_api::listen::full_queue;
 
 /// Every checker of this chapter.
 pub fn checkers() -> Vec<Checker> {
