@@ -242,6 +242,22 @@ pub fn receive_command(stream: &mut impl Read) -> io::Result<Incoming> {
 }
 // ANCHOR_END: receive_command
 
+/// The next line of input without its line ending, or `None` at the end.
+/// Like Python's `input()`: the line's own spaces are kept.
+pub fn next_command(input: &mut impl io::BufRead) -> Result<Option<String>> {
+    let mut line = String::new();
+    if input
+        .read_line(&mut line)
+        .context("cannot read a command")?
+        == 0
+    {
+        return Ok(None);
+    }
+    let trimmed = line.strip_suffix('\n').unwrap_or(&line);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    Ok(Some(trimmed.to_string()))
+}
+
 /// The client's interactive loop in the article's protocol: a prompt, one
 /// command a line, the announced size, the received size, the result.
 pub fn interact(
@@ -253,7 +269,7 @@ pub fn interact(
     loop {
         write!(out, "{PROMPT}")?;
         out.flush()?;
-        let Some(command) = crate::client::next_command(input)? else {
+        let Some(command) = next_command(input)? else {
             return Ok(());
         };
         if command.is_empty() {

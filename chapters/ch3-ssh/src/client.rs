@@ -3,7 +3,7 @@
 use std::io::{self, BufRead, Write};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::{article, framed};
 
@@ -56,22 +56,6 @@ pub fn run_session(
             framed::interact(&mut stream, input, out, err)
         }
     }
-}
-
-/// The next line of input without its line ending, or `None` at the end.
-/// Like Python's `input()`: the line's own spaces are kept.
-pub fn next_command(input: &mut impl BufRead) -> Result<Option<String>> {
-    let mut line = String::new();
-    if input
-        .read_line(&mut line)
-        .context("cannot read a command")?
-        == 0
-    {
-        return Ok(None);
-    }
-    let trimmed = line.strip_suffix('\n').unwrap_or(&line);
-    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
-    Ok(Some(trimmed.to_string()))
 }
 
 /// Makes an error from a read that timed out say so in words.

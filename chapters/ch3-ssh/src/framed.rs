@@ -22,6 +22,7 @@ use std::net::TcpStream;
 
 use anyhow::{Context, Result, bail};
 
+use crate::article;
 use crate::frame::{Frame, Kind, read_frame, write_frame};
 
 /// The end of a command, as the client sees it.
@@ -107,9 +108,9 @@ pub fn interact(
     err: &mut impl Write,
 ) -> Result<()> {
     loop {
-        write!(out, "{}", crate::article::PROMPT)?;
+        write!(out, "{}", article::PROMPT)?;
         out.flush()?;
-        let Some(command) = crate::client::next_command(input)? else {
+        let Some(command) = article::next_command(input)? else {
             return Ok(());
         };
         if command.is_empty() {

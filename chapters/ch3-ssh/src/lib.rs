@@ -16,10 +16,18 @@
 //! process groups, no surprise shell), [`deadline`] bounds how long a
 //! client may take to send something, [`secret`] reads and compares the
 //! shared secret, [`server`] serves many clients at once, [`client`] reads
-//! commands from stdin, and [`checks`] judges the chapter's exercises.
+//! commands from stdin. (The exercises' checkers are kept with the
+//! exercises, `exercises/checks.rs`, and built into the checker.)
+//!
+//! The modules depend downward only, none on one that uses it back:
+//!
+//! 1. [`deadline`] and [`frame`]: no other module of the crate;
+//! 2. [`article`] (on `deadline`), [`secret`] (on `frame`);
+//! 3. [`framed`] (on `article`, `frame`), [`exec`] (on `secret`), [`sticky`]
+//!    (on `article`);
+//! 4. [`server`] and [`client`], on the layers below; neither uses the other.
 
 pub mod article;
-pub mod checks;
 pub mod client;
 pub mod deadline;
 pub mod exec;

@@ -19,7 +19,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use book_support::plot::{BarChart, Corner, Series, Table, bar_chart};
+use book_bench::plot::{BarChart, Corner, Series, bar_chart};
+use book_bench::results::Table;
 use ch3_ssh::exec::Limits;
 use ch3_ssh::server::{Config, serve_forever};
 use ch3_ssh::{article, framed};
