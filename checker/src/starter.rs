@@ -88,6 +88,9 @@ pub fn make_starter(solution: &str) -> Result<String> {
     Ok(out)
 }
 
+/// rustfmt's default line width.
+const RUSTFMT_WIDTH: usize = 100;
+
 struct Region {
     line: usize,
     indent: String,
@@ -99,7 +102,15 @@ impl Region {
     fn placeholder(&self) -> String {
         let Region { indent, words, .. } = self;
         let quoted = words.replace('\\', "\\\\").replace('"', "\\\"");
-        format!("{indent}// TODO: {words}\n{indent}todo!(\"{quoted}\")\n")
+        let call = format!("{indent}todo!(\"{quoted}\")");
+        // Laid out as rustfmt lays it out, so that the starter, a program
+        // of the workspace (the proof's), passes `cargo fmt --check`.
+        let call = if call.chars().count() <= RUSTFMT_WIDTH {
+            call
+        } else {
+            format!("{indent}todo!(\n{indent}    \"{quoted}\"\n{indent})")
+        };
+        format!("{indent}// TODO: {words}\n{call}\n")
     }
 }
 
@@ -117,6 +128,18 @@ mod tests {
         assert!(
             starter.contains("println!(\"ready\")"),
             "code outside the region is kept"
+        );
+    }
+
+    #[test]
+    fn a_long_todo_is_laid_out_as_rustfmt_lays_it_out() {
+        let words = "x".repeat(100);
+        let text =
+            format!("fn f() {{\n    // EXERCISE: {words}\n    g();\n    // END EXERCISE\n}}\n");
+        let starter = make_starter(&text).unwrap();
+        assert!(
+            starter.contains(&format!("    todo!(\n        \"{words}\"\n    )\n")),
+            "{starter}"
         );
     }
 

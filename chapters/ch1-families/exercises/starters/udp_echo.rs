@@ -46,5 +46,7 @@ fn main() -> ExitCode {
 /// Sends every datagram that arrives back to the address it came from.
 fn serve(socket: &UdpSocket) -> Result<()> {
     // TODO: receive every datagram with `recv_from` and send it back, whole, to its sender with `send_to`
-    todo!("receive every datagram with `recv_from` and send it back, whole, to its sender with `send_to`")
+    todo!(
+        "receive every datagram with `recv_from` and send it back, whole, to its sender with `send_to`"
+    )
 }

@@ -88,5 +88,7 @@ impl Drop for RemoveOnDrop<'_> {
 /// Sends every datagram that arrives back to the socket that sent it.
 fn serve(socket: &UnixDatagram) -> Result<()> {
     // TODO: receive every datagram with `recv_from` and send it back to its sender with `send_to_addr`, skipping senders with no address
-    todo!("receive every datagram with `recv_from` and send it back to its sender with `send_to_addr`, skipping senders with no address")
+    todo!(
+        "receive every datagram with `recv_from` and send it back to its sender with `send_to_addr`, skipping senders with no address"
+    )
 }

@@ -38,7 +38,9 @@ const TIMEOUT: Duration = Duration::from_secs(1);
 /// trying them in order. When all fail, returns the last attempt's error.
 fn connect_first(candidates: &[SocketAddr], timeout: Duration) -> io::Result<TcpStream> {
     // TODO: try each address with `TcpStream::connect_timeout`; return the first success, else the last error
-    todo!("try each address with `TcpStream::connect_timeout`; return the first success, else the last error")
+    todo!(
+        "try each address with `TcpStream::connect_timeout`; return the first success, else the last error"
+    )
 }
 // ANCHOR_END: task
 

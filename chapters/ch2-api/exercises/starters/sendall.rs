@@ -50,7 +50,9 @@ fn wait_writable(stream: &TcpStream) -> io::Result<()> {
 /// bytes than offered, or fail with `WouldBlock` when the buffers are full.
 fn send_all(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
     // TODO: call `stream.write` until every byte is sent; on WouldBlock call `wait_writable(stream)` and try again
-    todo!("call `stream.write` until every byte is sent; on WouldBlock call `wait_writable(stream)` and try again")
+    todo!(
+        "call `stream.write` until every byte is sent; on WouldBlock call `wait_writable(stream)` and try again"
+    )
 }
 // ANCHOR_END: task
 

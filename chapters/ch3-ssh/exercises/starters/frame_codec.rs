@@ -75,7 +75,9 @@ fn serve(mut stream: TcpStream) -> io::Result<()> {
 /// payload.
 fn write_frame(stream: &mut impl Write, kind: u8, payload: &[u8]) -> io::Result<()> {
     // TODO: write the 4-byte big-endian length, the kind byte and the payload (one write_all of the whole frame is best)
-    todo!("write the 4-byte big-endian length, the kind byte and the payload (one write_all of the whole frame is best)")
+    todo!(
+        "write the 4-byte big-endian length, the kind byte and the payload (one write_all of the whole frame is best)"
+    )
 }
 
 /// Reads one frame as (kind, payload). `Ok(None)` when the peer closed
@@ -83,6 +85,8 @@ fn write_frame(stream: &mut impl Write, kind: u8, payload: &[u8]) -> io::Result<
 /// `MAX_PAYLOAD` (checked before allocating); an error for a frame cut short.
 fn read_frame(stream: &mut impl Read) -> io::Result<Option<(u8, Vec<u8>)>> {
     // TODO: read the 5-byte header (None if the peer closed before it), refuse a length over MAX_PAYLOAD, then read exactly the payload
-    todo!("read the 5-byte header (None if the peer closed before it), refuse a length over MAX_PAYLOAD, then read exactly the payload")
+    todo!(
+        "read the 5-byte header (None if the peer closed before it), refuse a length over MAX_PAYLOAD, then read exactly the payload"
+    )
 }
 // ANCHOR_END: task

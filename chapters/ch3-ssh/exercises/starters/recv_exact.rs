@@ -71,6 +71,8 @@ fn serve(mut stream: TcpStream) -> Result<()> {
 /// message). A connection that closes first is an error.
 fn recv_exact(stream: &mut TcpStream, size: usize) -> io::Result<Vec<u8>> {
     // TODO: read in a loop until exactly `size` bytes are in; never ask for more than is missing; error if the peer closes early
-    todo!("read in a loop until exactly `size` bytes are in; never ask for more than is missing; error if the peer closes early")
+    todo!(
+        "read in a loop until exactly `size` bytes are in; never ask for more than is missing; error if the peer closes early"
+    )
 }
 // ANCHOR_END: task

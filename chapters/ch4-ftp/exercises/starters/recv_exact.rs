@@ -33,7 +33,9 @@ struct Args {
 /// lowercase hex. Never asks `input` for more than is still owed.
 fn recv_exact_md5(input: &mut impl Read, size: u64) -> io::Result<String> {
     // TODO: read exactly `size` bytes in chunks of at most 64 KiB (never more than is left), hash them, return the hex digest
-    todo!("read exactly `size` bytes in chunks of at most 64 KiB (never more than is left), hash them, return the hex digest")
+    todo!(
+        "read exactly `size` bytes in chunks of at most 64 KiB (never more than is left), hash them, return the hex digest"
+    )
 }
 // ANCHOR_END: task
 

@@ -46,7 +46,9 @@ enum Problem {
 /// with every symlink resolved, or why not.
 fn resolve_under_root(root: &Path, name: &str) -> Result<PathBuf, Problem> {
     // TODO: refuse empty, absolute and `..` names; canonicalize root.join(name) (missing if that fails); refuse results outside root and non-regular files
-    todo!("refuse empty, absolute and `..` names; canonicalize root.join(name) (missing if that fails); refuse results outside root and non-regular files")
+    todo!(
+        "refuse empty, absolute and `..` names; canonicalize root.join(name) (missing if that fails); refuse results outside root and non-regular files"
+    )
 }
 // ANCHOR_END: task
 

@@ -51,7 +51,9 @@ impl ConcurrencyModel for ThreadPerRequest {
         work: impl FnOnce(R) + Send + 'static,
     ) -> io::Result<()> {
         // TODO: forget ended threads, then run work(request) on a new thread that keeps `ticket` until the work is done; keep its JoinHandle
-        todo!("forget ended threads, then run work(request) on a new thread that keeps `ticket` until the work is done; keep its JoinHandle")
+        todo!(
+            "forget ended threads, then run work(request) on a new thread that keeps `ticket` until the work is done; keep its JoinHandle"
+        )
     }
 
     fn server_close(&mut self) {

@@ -41,7 +41,9 @@ struct Shout;
 impl Handler<StreamRequest<TcpStream>> for Shout {
     fn handle(&self, request: &mut StreamRequest<TcpStream>) -> io::Result<()> {
         // TODO: read lines from request.rfile until EOF; answer each with its trimmed, upper-cased bytes on request.wfile, flushed at once
-        todo!("read lines from request.rfile until EOF; answer each with its trimmed, upper-cased bytes on request.wfile, flushed at once")
+        todo!(
+            "read lines from request.rfile until EOF; answer each with its trimmed, upper-cased bytes on request.wfile, flushed at once"
+        )
     }
 }
 // ANCHOR_END: task
