@@ -1,5 +1,14 @@
-//! Looking at a running process from outside, as the leak and shutdown
-//! tests do.
+//! Looking at processes, and at the machine, from outside, as the leak and
+//! shutdown tests, the checkers and the benchmarks do.
+//!
+//! Everything the book's tooling reads from `/proc` is read here, once: a
+//! process's CPU time, descriptors, threads, parent and children, and memory
+//! (`/proc/PID/...`), and the machine's counters and settings
+//! (`/proc/net/netstat`, `/proc/sys`, `/proc/meminfo`, `/proc/cpuinfo`).
+//! Every reader says what it gives when a process is gone or a file is
+//! missing: 0, an empty list or `None`, never a panic. (The chapters' own
+//! lessons about `/proc`, such as chapter 2's `/proc/self/fd/N` and
+//! `/proc/net/tcp`, stay in their chapters.)
 //!
 //! Some states announce themselves with no event a test could wait on: the
 //! number of descriptors a server holds, its threads, its children, whether a
@@ -8,6 +17,7 @@
 //! a bound runs out: [`eventually`].
 
 use std::fs;
+use std::io;
 use std::process::{Child, ExitStatus};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -40,16 +50,47 @@ pub fn wait_for_child(child: &mut Child, bound: Duration) -> Option<ExitStatus> 
     status
 }
 
+/// Field `n` of `/proc/PID/stat` counted from the first after the
+/// process's name (0: its state, field 3 of proc(5)); `None` if the process
+/// is gone.
+fn stat_field<T: std::str::FromStr>(pid: u32, n: usize) -> Option<T> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    after_name(&stat)?.nth(n)?.parse().ok()
+}
+
+/// The fields of a `stat` text after the name, which is in parentheses and
+/// may hold spaces and parentheses itself: the fields start after the last
+/// `)`.
+fn after_name(stat: &str) -> Option<std::str::SplitWhitespace<'_>> {
+    Some(stat.rsplit_once(')')?.1.split_whitespace())
+}
+
 /// The CPU time process `pid` has used so far, in clock ticks (user and
 /// system; a tick is 1/100 s on Linux), or `None` if it is gone. Two
 /// readings a known time apart tell whether a process spins.
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The name, in parentheses, may hold spaces: count fields after it.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
     // After the name: state is field 3, utime 14 and stime 15 (1-based).
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    let mut fields = after_name(&stat)?.skip(11);
+    Some(fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?)
+}
+
+/// The parent of process `pid`, or `None` if it is gone.
+pub fn parent(pid: u32) -> Option<u32> {
+    // After the name: state is field 3, the parent's pid field 4.
+    stat_field(pid, 1)
+}
+
+/// The children of process `pid`, zombies included (a child nobody waited
+/// for is a leak too); empty if it has none or is gone.
+pub fn children(pid: u32) -> Vec<u32> {
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&n| parent(n) == Some(pid))
+        .collect()
 }
 
 /// The open descriptors of process `pid` (0 if it is gone).
@@ -59,7 +100,52 @@ pub fn fd_count(pid: u32) -> usize {
 
 /// The threads of process `pid` (0 if it is gone).
 pub fn thread_count(pid: u32) -> usize {
-    fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count())
+    threads(pid).unwrap_or(0)
+}
+
+/// The threads of process `pid`, or why `/proc/PID/task` could not be
+/// read: for a caller that must not guess, such as a server that forks
+/// only while it has one thread.
+pub fn threads(pid: u32) -> io::Result<usize> {
+    Ok(fs::read_dir(format!("/proc/{pid}/task"))?.count())
+}
+
+/// The value of line `name` of `/proc/PID/status`, trimmed (`CapEff` gives
+/// `000001ffffffffff`); `None` if the process is gone or has no such line.
+pub fn status_line(pid: u32, name: &str) -> Option<String> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    Some(line_value(&status, name)?.trim().to_string())
+}
+
+/// A size line of `/proc/PID/status` in KiB, such as `VmRSS` (resident
+/// memory now) or `VmHWM` (its peak so far); `None` if the process is gone
+/// or has no such line (a zombie has no memory lines).
+pub fn status_kib(pid: u32, name: &str) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    kib_line(&status, name)
+}
+
+/// The proportional set size of process `pid` in KiB (`Pss` in
+/// `/proc/PID/smaps_rollup`): its resident memory, with each page it
+/// shares divided among the processes that share it. `None` if it is gone.
+pub fn pss_kib(pid: u32) -> Option<u64> {
+    let rollup = fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    kib_line(&rollup, "Pss")
+}
+
+/// What follows `NAME:` on the first line of `text` that starts so.
+fn line_value<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+}
+
+/// The number of a `NAME:   1234 kB` line.
+fn kib_line(text: &str, name: &str) -> Option<u64> {
+    line_value(text, name)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// How many times, since the machine started, a listening socket's accept
@@ -90,6 +176,30 @@ fn counter(text: &str, prefix: &str, name: &str) -> Option<u64> {
     None
 }
 
+/// A kernel setting by its `sysctl` name (`net.core.somaxconn`, read from
+/// `/proc/sys/net/core/somaxconn`), its fields joined by one space; `None`
+/// where there is no such setting.
+pub fn sysctl(name: &str) -> Option<String> {
+    let text = fs::read_to_string(format!("/proc/sys/{}", name.replace('.', "/"))).ok()?;
+    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// A line of `/proc/meminfo` in KiB, such as `MemTotal`.
+pub fn meminfo_kib(name: &str) -> Option<u64> {
+    kib_line(&fs::read_to_string("/proc/meminfo").ok()?, name)
+}
+
+/// The processor's model name, from the first `model name` line of
+/// `/proc/cpuinfo` (some architectures have none).
+pub fn cpu_model() -> Option<String> {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").ok()?;
+    cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +218,56 @@ mod tests {
     #[test]
     fn this_machine_counts_listen_overflows() {
         assert!(listen_overflows().is_some());
+    }
+
+    #[test]
+    fn fields_start_after_the_last_parenthesis_of_the_name() {
+        let stat = "42 (a (b) c) S 7 42 42 0 -1";
+        let fields: Vec<&str> = after_name(stat).unwrap().collect();
+        assert_eq!(fields[..2], ["S", "7"]);
+    }
+
+    #[test]
+    fn kib_lines_are_found_by_their_whole_name() {
+        let text = "VmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\nPss:  12 kB\nPss_Anon: 3 kB\n";
+        assert_eq!(kib_line(text, "VmHWM"), Some(2048));
+        assert_eq!(kib_line(text, "VmRSS"), Some(1024));
+        assert_eq!(kib_line(text, "Pss"), Some(12));
+        assert_eq!(kib_line(text, "Pss_Anon"), Some(3));
+        assert_eq!(kib_line(text, "Vm"), None);
+    }
+
+    #[test]
+    fn this_process_is_seen_from_proc() {
+        let me = std::process::id();
+        assert!(cpu_ticks(me).is_some());
+        assert!(fd_count(me) >= 3);
+        assert!(thread_count(me) >= 1);
+        assert_eq!(threads(me).unwrap(), thread_count(me));
+        let parent = parent(me).unwrap();
+        assert!(children(parent).contains(&me));
+        assert!(status_kib(me, "VmHWM").is_some_and(|kib| kib > 0));
+        assert!(status_kib(me, "VmRSS").is_some_and(|kib| kib > 0));
+        assert!(status_line(me, "CapEff").is_some_and(|hex| u64::from_str_radix(&hex, 16).is_ok()));
+        assert_eq!(status_line(me, "Pid"), Some(me.to_string()));
+        assert!(pss_kib(me).is_some_and(|kib| kib > 0));
+        assert!(meminfo_kib("MemTotal").is_some_and(|kib| kib > 0));
+        assert!(sysctl("kernel.ostype").is_some_and(|s| !s.is_empty()));
+        assert_eq!(sysctl("no.such.setting"), None);
+    }
+
+    #[test]
+    fn a_process_that_is_gone_reads_as_nothing() {
+        // Past the largest pid Linux hands out (4194304).
+        let gone = 4_194_400;
+        assert_eq!(cpu_ticks(gone), None);
+        assert_eq!(parent(gone), None);
+        assert!(children(gone).is_empty());
+        assert_eq!(fd_count(gone), 0);
+        assert_eq!(thread_count(gone), 0);
+        assert!(threads(gone).is_err());
+        assert_eq!(status_kib(gone, "VmRSS"), None);
+        assert_eq!(status_line(gone, "CapEff"), None);
+        assert_eq!(pss_kib(gone), None);
     }
 }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
+use book_bench::machine;
 
 /// One benchmark of the book.
 #[derive(Debug, Clone, Copy)]
@@ -225,27 +226,13 @@ fn run_teed(dir: &Path, program: &Path, args: &[String]) -> Result<String> {
 /// The chapters of this run get today's date; the others keep the date
 /// `earlier` (the file as it was) gives them.
 pub fn machine_description(chapters: &[&str], earlier: &str) -> Result<String> {
-    let read = |path: &str| fs::read_to_string(path).unwrap_or_default();
     let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
-    let kernel = format!(
-        "{} {}",
-        read("/proc/sys/kernel/ostype").trim(),
-        read("/proc/sys/kernel/osrelease").trim()
+    let (kernel, cpu, cores, memory) = (
+        machine::kernel(),
+        machine::cpu(),
+        machine::cores(),
+        machine::memory(),
     );
-    let cpuinfo = read("/proc/cpuinfo");
-    let cpu = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("unknown".to_string(), |(_, v)| v.trim().to_string());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let memory = read("/proc/meminfo")
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or("unknown".to_string(), |kib| {
-            format!("{:.1} GiB", kib / 1024.0 / 1024.0)
-        });
     let rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
         .arg("--version")
         .output()

@@ -23,7 +23,6 @@
 //! - [`session`]: the client's conversation: the lines it reads and what it
 //!   prints back, in either mode.
 //! - [`report`]: the lines the programs print.
-//! - [`checks`]: the checkers of the chapter's exercises.
 //!
 //! The modules depend downward only; none imports one that imports it back:
 //!
@@ -34,11 +33,10 @@
 //! 3. [`server`] and [`client`], on the two layers below;
 //! 4. [`session`], on `client` and `report`.
 //!
-//! [`checks`] stands apart: it judges programs from outside, over sockets,
-//! and uses none of the others.
+//! The exercises' checkers are kept with the exercises
+//! (`exercises/checks.rs`), and built into the checker, not here.
 
 pub mod address;
-pub mod checks;
 pub mod client;
 pub mod datagram;
 pub mod families;

@@ -183,9 +183,8 @@ pub fn can_open_raw_sockets() -> bool {
 
 #[cfg(target_os = "linux")]
 fn effective_capabilities() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
-    u64::from_str_radix(hex.trim(), 16).ok()
+    let hex = book_support::observe::status_line(std::process::id(), "CapEff")?;
+    u64::from_str_radix(&hex, 16).ok()
 }
 
 /// One line about who is asking, printed above the table.
@@ -202,9 +201,7 @@ pub fn who_is_asking() -> String {
 }
 
 fn kernel_release() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
+    book_support::observe::sysctl("kernel.osrelease").unwrap_or_default()
 }
 
 /// The user and group id of `nobody` on Debian, Fedora and most others.

@@ -19,10 +19,8 @@
 //! - [`lab`]: the socket lab: a server that reports every call it makes, and
 //!   a client that makes one call per line of input.
 //! - [`demo`]: the demonstrations `api-demo` runs, one per call.
-//! - [`checks`]: the checkers of the chapter's exercises.
 
 pub mod bind;
-pub mod checks;
 pub mod connect;
 pub mod create;
 pub mod datagram;

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use book_support::plot::{Table, svg_title};
+use book_bench::plot::svg_title;
+use book_bench::results::Table;
 
 fn bench(args: &[&str], out: &Path) -> String {
     let assert = Command::new(env!("CARGO_BIN_EXE_api-bench"))

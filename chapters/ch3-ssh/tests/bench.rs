@@ -3,7 +3,8 @@
 //! numbers belong to the machine (`cargo xtask bench` runs it for real).
 
 use assert_cmd::Command;
-use book_support::plot::{Table, svg_title};
+use book_bench::plot::svg_title;
+use book_bench::results::Table;
 
 #[test]
 fn the_benchmark_writes_a_row_per_protocol_and_command_and_two_plots() {

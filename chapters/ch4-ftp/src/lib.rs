@@ -43,8 +43,9 @@
 //!    - [`framed_client`]: the framed protocol's commands;
 //!    - [`client`]: the command loop: a line of input, a command.
 //!
-//! The server side and the client side never use each other. Beside the
-//! layers, [`checks`] holds the exercises' checkers and uses none of them.
+//! The server side and the client side never use each other. The
+//! exercises' checkers are kept with the exercises (`exercises/checks.rs`)
+//! and built into the checker, not here.
 
 // 1. Shared types.
 pub mod error;
@@ -77,7 +78,6 @@ pub mod framed_client;
 pub mod progress;
 
 // Beside the layers: the exercises' checkers.
-pub mod checks;
 
 /// The article's port for its ftp server.
 pub const DEFAULT_PORT: u16 = 1999;

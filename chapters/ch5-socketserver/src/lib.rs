@@ -18,13 +18,12 @@
 //! - [`upper`]: the article's upper-casing handler and the client's side,
 //!   in the lines protocol and in the article's own ([`upper::article`]);
 //! - [`client`]: the `upper-client` program's body;
-//! - [`app`]: the `upper-server` program's body;
-//! - [`bench`]: the load generator;
-//! - [`checks`]: the exercises' checkers.
+//! - [`app`]: the `upper-server` program's body.
+//!
+//! The benchmark, `upper-bench`, measures these servers with the book's
+//! load generator (`book_bench::load`), which this library does not use.
 
 pub mod app;
-pub mod bench;
-pub mod checks;
 pub mod client;
 pub mod concurrency;
 pub mod handler;

@@ -5,7 +5,7 @@
 //! `server_bind`, `server_activate` and `get_request`. Here each is a type
 //! that implements [`Transport`]: it owns the bound socket (closing it when
 //! dropped, which is `server_close`) and turns the next waiting client into
-//! a [`Request`](crate::request::Request).
+//! a [`Request`].
 //!
 //! Every transport's socket is non-blocking. The server waits for it with
 //! `poll(2)` (beside its shutdown wake-up, see [`crate::shutdown`]), and a

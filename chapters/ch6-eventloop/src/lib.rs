@@ -17,16 +17,16 @@
 //! - [`listen`]: the listening socket, its backlog, and the pause an
 //!   event loop takes when `accept` runs out of descriptors;
 //! - [`app`]: the `loop-server` program, which also runs chapter 5's
-//!   thread-per-connection and forking servers;
-//! - [`measure`]: the benchmark's memory readings and plots;
-//! - [`checks`]: the exercises' checkers.
+//!   thread-per-connection and forking servers.
+//!
+//! The benchmark, `loop-bench`, measures them all with the book's load
+//! generator and memory readings (`book_bench`), which this library does
+//! not use.
 
 pub mod app;
 pub mod async_server;
-pub mod checks;
 pub mod conn;
 pub mod listen;
-pub mod measure;
 pub mod mio_loop;
 pub mod poll_loop;
 pub mod pool;

@@ -3,8 +3,21 @@
 //! numbers belong to the machine (`cargo xtask bench` runs it for real).
 
 use assert_cmd::Command;
-use book_support::plot::{Table, svg_title};
-use ch6_eventloop::measure::{COLUMNS, PLOTS, read_csv};
+use book_bench::plot::svg_title;
+use book_bench::results::Table;
+
+/// The plots, file name and title, as the book shows them.
+const PLOTS: [(&str, &str); 3] = [
+    ("rate.svg", "Round trips per second by concurrency model"),
+    (
+        "latency.svg",
+        "p99 latency of one round trip by concurrency model",
+    ),
+    (
+        "memory.svg",
+        "Server memory (PSS) under load by concurrency model",
+    ),
+];
 
 #[test]
 fn the_benchmark_writes_a_row_per_model_and_level_and_three_plots() {
@@ -28,24 +41,39 @@ fn the_benchmark_writes_a_row_per_model_and_level_and_three_plots() {
         "{stdout}"
     );
     let table = Table::read(&out.path().join("results.csv")).unwrap();
-    assert_eq!(table.header, COLUMNS);
-    assert_eq!(table.header[..3], ["model", "clients", "round_trips_per_s"]);
+    assert_eq!(
+        table.header,
+        [
+            "model",
+            "clients",
+            "round_trips_per_s",
+            "p50_us",
+            "p99_us",
+            "errors",
+            "listen_overflows",
+            "peak_kib",
+            "idle_kib_per_connection",
+        ]
+    );
     assert_eq!(
         table.texts("model").unwrap(),
         ["threading", "threading", "mio", "mio", "tokio", "tokio"]
     );
-    let rows = read_csv(&out.path().join("results.csv")).unwrap();
-    assert!(
-        rows.iter().all(|r| r.errors == 0 && r.rate > 0.0),
-        "{rows:?}"
+    assert_eq!(
+        table.numbers("clients").unwrap(),
+        [1.0, 3.0, 1.0, 3.0, 1.0, 3.0].map(Some)
     );
+    assert_eq!(table.numbers("errors").unwrap(), [Some(0.0); 6]);
+    for column in ["round_trips_per_s", "peak_kib"] {
+        let values = table.numbers(column).unwrap();
+        assert!(
+            values.iter().all(|v| v.is_some_and(|v| v > 0.0)),
+            "{column}: {values:?}"
+        );
+    }
     for (file, title) in PLOTS {
         assert_eq!(svg_title(&out.path().join(file)).unwrap(), title);
     }
-    assert_eq!(
-        PLOTS.map(|(file, _)| file),
-        ["rate.svg", "latency.svg", "memory.svg"]
-    );
 }
 
 #[test]

@@ -19,7 +19,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use book_support::plot::{BarChart, Corner, Series, Table, bar_chart};
+use book_bench::plot::{BarChart, Corner, Series, bar_chart};
+use book_bench::results::Table;
 use ch2_api::say;
 use ch2_api::sendfile::{Method, send_file};
 use clap::Parser;

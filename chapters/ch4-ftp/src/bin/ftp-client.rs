@@ -15,7 +15,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Downloads and uploads files; reads commands from stdin, one a line:
-/// get NAME, put PATH, ls [DIR], stat NAME.
+/// `get NAME`, `put PATH`, `ls [DIR]`, `stat NAME`.
 #[derive(Parser, Debug)]
 struct Args {
     /// The server's host.

@@ -13,15 +13,16 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use book_bench::load::{Exchange, Level, measure, raise_open_files_limit};
+use book_bench::machine::cores;
+use book_bench::plot::{Corner, Line, LineChart, line_chart};
+use book_bench::results::Table;
 use book_support::ServerProcess;
 use book_support::cli::run;
-use book_support::observe::listen_overflows;
-use book_support::plot::{Corner, Line, LineChart, Table, line_chart};
 use ch5_socketserver::app::{Listen, Model, Options, run_upper_server};
-use ch5_socketserver::bench::{Level, measure, raise_open_files_limit};
 use ch5_socketserver::request::StreamOptions;
 use ch5_socketserver::transport::{BindOptions, MAX_PACKET_SIZE};
-use ch5_socketserver::upper::Upper;
+use ch5_socketserver::upper::{self, Upper};
 use clap::Parser;
 
 /// Measures the upper-casing servers on loopback.
@@ -52,6 +53,13 @@ struct Args {
     #[arg(long, hide = true)]
     serve: Option<Model>,
 }
+
+/// What the load generator's clients say: the lines protocol, each round
+/// trip made by the same function as `upper-client`'s.
+const LINES: Exchange = Exchange {
+    round_trip: upper::round_trip,
+    answer: |message| message.to_ascii_uppercase(),
+};
 
 /// The Rust server as the benchmark runs it: its own process, a backlog of
 /// 1024, room for 1,100 children.
@@ -178,10 +186,10 @@ fn main() -> ExitCode {
         if let Some((old, new)) = raise_open_files_limit(most * 4 + 256)? {
             println!("raised the open-files limit from {old} to {new}");
         }
-        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
         println!(
-            "upper-bench: {} s a level, loopback, {cores} cores, one client thread per connection",
-            args.seconds
+            "upper-bench: {} s a level, loopback, {} cores, one client thread per connection",
+            args.seconds,
+            cores()
         );
         println!(
             "{:<15} {:>7} {:>13} {:>8} {:>8} {:>6} {:>9} {:>12}",
@@ -194,17 +202,12 @@ fn main() -> ExitCode {
             "overflows",
             "connect max"
         );
-        let mut results: Vec<(String, Level, u64)> = Vec::new();
+        let mut results: Vec<(String, Level)> = Vec::new();
         for name in &args.servers {
             let server = start(name)?;
             let addr = server.socket_addr()?;
             for &clients in &args.clients {
-                let before = listen_overflows();
-                let level = measure(addr, clients, Duration::from_secs_f64(args.seconds))?;
-                // The whole machine's count: this level's on a quiet machine.
-                let overflows = listen_overflows()
-                    .zip(before)
-                    .map_or(0, |(after, before)| after.saturating_sub(before));
+                let level = measure(addr, clients, Duration::from_secs_f64(args.seconds), LINES)?;
                 println!(
                     "{:<15} {:>7} {:>13.0} {:>8} {:>8} {:>6} {:>9} {:>9} ms",
                     name,
@@ -213,13 +216,13 @@ fn main() -> ExitCode {
                     micros(level.p50),
                     micros(level.p99),
                     level.errors,
-                    overflows,
+                    level.listen_overflows,
                     level.slowest_connect.as_millis()
                 );
                 if let Some(e) = &level.first_error {
                     println!("  first error: {e}");
                 }
-                results.push((name.clone(), level, overflows));
+                results.push((name.clone(), level));
             }
             server.terminate()?;
             server.wait_for_exit(Duration::from_secs(10));
@@ -227,8 +230,8 @@ fn main() -> ExitCode {
         let rate = |name: &str, clients: usize| {
             results
                 .iter()
-                .find(|(n, l, _)| n == name && l.clients == clients)
-                .map(|(_, l, _)| l.rate())
+                .find(|(n, l)| n == name && l.clients == clients)
+                .map(|(_, l)| l.rate())
         };
         for python in ["python", "python-backlog"] {
             for clients in [100, 1000] {
@@ -244,7 +247,7 @@ fn main() -> ExitCode {
         }
         if let Some(out) = &args.out {
             let mut table = Table::new(&COLUMNS);
-            for (name, level, overflows) in &results {
+            for (name, level) in &results {
                 table.push(vec![
                     name.clone(),
                     level.clients.to_string(),
@@ -252,7 +255,7 @@ fn main() -> ExitCode {
                     micros(level.p50),
                     micros(level.p99),
                     level.errors.to_string(),
-                    overflows.to_string(),
+                    level.listen_overflows.to_string(),
                     level.slowest_connect.as_millis().to_string(),
                 ]);
             }

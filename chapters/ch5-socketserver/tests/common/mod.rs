@@ -1,8 +1,8 @@
 //! What the chapter's tests share: servers on port 0, bounded waits,
-//! python3, and a look at a process from outside through /proc.
+//! python3, and a look at a process from outside through /proc
+//! (`book_support::observe`).
 #![allow(dead_code)]
 
-use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -50,21 +50,7 @@ pub use book_support::tools::python3;
 
 /// Live children of process `pid` (zombies included: they are leaks too).
 pub fn child_count(pid: u32) -> usize {
-    let mut n = 0;
-    for entry in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // The field after the last ')' : "S ppid ..."
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        let ppid = rest.split_whitespace().nth(1);
-        if ppid == Some(&pid.to_string()) {
-            n += 1;
-        }
-    }
-    n
+    book_support::observe::children(pid).len()
 }
 
 /// The path of one of the chapter's Python programs.

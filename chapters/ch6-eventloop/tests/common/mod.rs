@@ -1,8 +1,8 @@
 //! What the chapter's tests share: every model of `loop-server` on port 0,
-//! bounded waits, and a look at a server from outside through /proc.
+//! bounded waits, and a look at a server from outside through /proc
+//! (`book_support::observe`).
 #![allow(dead_code)]
 
-use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -45,24 +45,12 @@ pub fn read_n(stream: &mut TcpStream, n: usize) -> String {
     String::from_utf8_lossy(&got).into_owned()
 }
 
+// `children` counts zombies too: they are leaks as well.
 #[allow(unused_imports)] // not every test file needs them
-pub use book_support::observe::{eventually, fd_count, thread_count};
-
-/// Children of `pid` (zombies included: they are leaks too).
-pub fn children(pid: u32) -> Vec<u32> {
-    ch6_eventloop::measure::children(pid)
-}
+pub use book_support::observe::{children, eventually, fd_count, thread_count};
 
 /// Resident memory of `pid` and its children, in KiB.
 pub fn rss_kib(pid: u32) -> u64 {
-    let one = |p: u32| {
-        fs::read_to_string(format!("/proc/{p}/status"))
-            .ok()
-            .and_then(|s| {
-                let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
-                line.split_whitespace().nth(1)?.parse::<u64>().ok()
-            })
-            .unwrap_or(0)
-    };
+    let one = |p: u32| book_support::observe::status_kib(p, "VmRSS").unwrap_or(0);
     one(pid) + children(pid).into_iter().map(one).sum::<u64>()
 }

@@ -1,6 +1,8 @@
 //! The load generator: N clients, each a thread with one connection, doing
 //! round trips (a message out, its answer back) for a fixed time.
 //!
+//! Chapter 5 measures its servers with it, and chapter 6 its concurrency
+//! models. Each says what a round trip is on its protocol ([`Exchange`]).
 //! Loopback only, and bounded: every connect and read has a timeout, and
 //! every client stops at the deadline.
 
@@ -10,10 +12,20 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::upper::round_trip;
+use book_support::observe::listen_overflows;
 
 /// How long a client may take to connect, or to get one answer.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What the clients say, on a server's protocol.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange {
+    /// One round trip on a connection: sends the message, returns the
+    /// answer (`None` where none is due).
+    pub round_trip: fn(&mut TcpStream, &str) -> io::Result<Option<String>>,
+    /// The answer a working server gives to a message.
+    pub answer: fn(&str) -> String,
+}
 
 /// The result of one load level against one server.
 #[derive(Debug, Clone)]
@@ -34,6 +46,10 @@ pub struct Level {
     pub slowest_connect: Duration,
     /// The first error seen, if any.
     pub first_error: Option<String>,
+    /// Handshakes the kernel dropped because an accept queue was full,
+    /// during the level: the whole machine's count (see
+    /// [`listen_overflows`]), so this level's only on a quiet machine.
+    pub listen_overflows: u64,
 }
 
 impl Level {
@@ -50,16 +66,23 @@ struct ClientResult {
 }
 
 // ANCHOR: measure
-/// Runs `clients` clients against `addr` for `duration` of round trips.
+/// Runs `clients` clients against `addr` for `duration` of round trips,
+/// each client sending `hello from client N` the way `exchange` says.
 ///
 /// All clients connect first; the clock starts when the last one is
 /// connected (or has failed), so the connection storm is measured apart,
 /// as `slowest_connect`.
-pub fn measure(addr: SocketAddr, clients: usize, duration: Duration) -> io::Result<Level> {
+pub fn measure(
+    addr: SocketAddr,
+    clients: usize,
+    duration: Duration,
+    exchange: Exchange,
+) -> io::Result<Level> {
     assert!(
         addr.ip().is_loopback(),
         "the load generator is for loopback only"
     );
+    let overflows_before = listen_overflows();
     let start_line = Arc::new(Barrier::new(clients + 1));
     let mut threads = Vec::with_capacity(clients);
     for id in 0..clients {
@@ -89,10 +112,10 @@ pub fn measure(addr: SocketAddr, clients: usize, duration: Duration) -> io::Resu
                 };
                 let end = Instant::now() + duration;
                 let message = format!("hello from client {id}");
-                let expected = message.to_ascii_uppercase();
+                let expected = (exchange.answer)(&message);
                 while Instant::now() < end {
                     let t = Instant::now();
-                    match round_trip(&mut stream, &message) {
+                    match (exchange.round_trip)(&mut stream, &message) {
                         Ok(Some(answer)) if answer == expected => {
                             result.latencies.push(t.elapsed())
                         }
@@ -123,6 +146,9 @@ pub fn measure(addr: SocketAddr, clients: usize, duration: Duration) -> io::Resu
         })
         .collect();
     let elapsed = started.elapsed();
+    let overflows = listen_overflows()
+        .zip(overflows_before)
+        .map_or(0, |(after, before)| after.saturating_sub(before));
     let mut latencies: Vec<Duration> = results
         .iter()
         .flat_map(|r| r.latencies.iter().copied())
@@ -138,6 +164,7 @@ pub fn measure(addr: SocketAddr, clients: usize, duration: Duration) -> io::Resu
         errors: errors.len(),
         slowest_connect: results.iter().map(|r| r.connect).max().unwrap_or_default(),
         first_error: errors.first().map(|e| e.to_string()),
+        listen_overflows: overflows,
     })
 }
 // ANCHOR_END: measure
@@ -152,7 +179,8 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Raises the soft limit on open files to at least `wanted` (at most the
-/// hard limit). Returns `Some((old, new))` when it changed it.
+/// hard limit), for the clients' sockets here and the servers' (a child
+/// inherits the limit). Returns `Some((old, new))` when it changed it.
 pub fn raise_open_files_limit(wanted: u64) -> io::Result<Option<(u64, u64)>> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -172,4 +200,82 @@ pub fn raise_open_files_limit(wanted: u64) -> io::Result<Option<(u64, u64)>> {
         return Err(io::Error::last_os_error());
     }
     Ok(Some((old, limit.rlim_cur)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+
+    fn ms(v: &[u64]) -> Vec<Duration> {
+        v.iter().map(|&m| Duration::from_millis(m)).collect()
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let sorted = ms(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        assert_eq!(percentile(&sorted, 50.0), Duration::from_millis(5));
+        assert_eq!(percentile(&sorted, 99.0), Duration::from_millis(10));
+        assert_eq!(percentile(&sorted, 0.0), Duration::from_millis(1));
+        assert_eq!(percentile(&[], 50.0), Duration::ZERO);
+    }
+
+    /// A line out, the same line upper-cased back, as the chapters' servers.
+    fn upper(stream: &mut TcpStream, message: &str) -> io::Result<Option<String>> {
+        stream.write_all(format!("{message}\n").as_bytes())?;
+        let mut answer = vec![0; message.len()];
+        stream.read_exact(&mut answer)?;
+        Ok(Some(String::from_utf8_lossy(&answer).into_owned()))
+    }
+
+    /// Serves `upper` on a loopback port, a thread a connection, for as
+    /// long as the process lives.
+    fn upper_server() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                thread::spawn(move || {
+                    let mut out = stream.try_clone().unwrap();
+                    for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                        if out.write_all(line.to_uppercase().as_bytes()).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn clients_count_round_trips_and_wrong_answers() {
+        let addr = upper_server();
+        let right = Exchange {
+            round_trip: upper,
+            answer: |m| m.to_ascii_uppercase(),
+        };
+        let level = measure(addr, 3, Duration::from_millis(100), right).unwrap();
+        assert_eq!((level.clients, level.errors), (3, 0), "{level:?}");
+        assert!(level.round_trips > 0 && level.rate() > 0.0, "{level:?}");
+        assert!(level.p50 <= level.p99, "{level:?}");
+
+        let wrong = Exchange {
+            answer: |m| m.to_string(),
+            ..right
+        };
+        let level = measure(addr, 2, Duration::from_millis(100), wrong).unwrap();
+        assert_eq!(level.errors, 2, "{level:?}");
+        let error = level.first_error.unwrap();
+        assert!(
+            error.starts_with("wrong answer Some(\"HELLO FROM CLIENT "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_open_files_limit_is_left_alone_when_it_is_enough() {
+        assert_eq!(raise_open_files_limit(1).unwrap(), None);
+    }
 }

@@ -1,104 +1,12 @@
-//! What the benchmark reads from outside a server (its memory, in /proc),
-//! what it records (`results.csv`), and how it draws it (with the book's
-//! one plotting module, `book_support::plot`).
+//! What `loop-bench` records (`results.csv`, a row per model and level) and
+//! how it draws it (with the book's one plotting module,
+//! `book_bench::plot`).
 
-use std::fs;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
-use book_support::plot::{Corner, Line, LineChart, Table, line_chart};
-
-/// The children of process `pid` (from each `/proc/N/stat`).
-pub fn children(pid: u32) -> Vec<u32> {
-    let Ok(dir) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    for entry in dir.flatten() {
-        let Some(n) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = fs::read_to_string(format!("/proc/{n}/stat")) else {
-            continue;
-        };
-        // After the last ')' come the state and the parent's pid.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok());
-        if ppid == Some(pid) {
-            found.push(n);
-        }
-    }
-    found
-}
-
-// ANCHOR: memory
-/// The memory of a server: the proportional set size (PSS) of the process
-/// and its children, in KiB. PSS divides each shared page among the
-/// processes that share it, so a forking server's children, which share
-/// most of their pages with the parent, are not counted many times over.
-pub fn memory_kib(pid: u32) -> u64 {
-    let pss = |p: u32| {
-        fs::read_to_string(format!("/proc/{p}/smaps_rollup"))
-            .ok()
-            .and_then(|s| {
-                let line = s.lines().find(|l| l.starts_with("Pss:"))?.to_owned();
-                line.split_whitespace().nth(1)?.parse::<u64>().ok()
-            })
-            .unwrap_or(0)
-    };
-    pss(pid) + children(pid).into_iter().map(pss).sum::<u64>()
-}
-// ANCHOR_END: memory
-
-/// Samples [`memory_kib`] on a thread until dropped; keeps the peak.
-#[derive(Debug)]
-pub struct PeakMemory {
-    stop: Arc<AtomicBool>,
-    peak: Arc<AtomicU64>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl PeakMemory {
-    /// Starts sampling `pid` every `every`.
-    pub fn start(pid: u32, every: Duration) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let peak = Arc::new(AtomicU64::new(memory_kib(pid)));
-        let thread = {
-            let (stop, peak) = (Arc::clone(&stop), Arc::clone(&peak));
-            thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    peak.fetch_max(memory_kib(pid), Ordering::Relaxed);
-                    // A sampling period, not a wait for an event.
-                    thread::sleep(every);
-                }
-            })
-        };
-        PeakMemory {
-            stop,
-            peak,
-            thread: Some(thread),
-        }
-    }
-
-    /// Stops sampling and returns the peak, in KiB.
-    pub fn finish(mut self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        self.peak.load(Ordering::Relaxed)
-    }
-}
+use book_bench::plot::{Corner, Line, LineChart, line_chart};
+use book_bench::results::Table;
 
 /// One model at one level of load.
 #[derive(Debug, Clone)]
@@ -117,7 +25,7 @@ pub struct Row {
     pub errors: usize,
     /// Handshakes the kernel dropped because an accept queue was full,
     /// during the level (the whole machine's count: see
-    /// `book_support::observe::listen_overflows`).
+    /// `book_bench::load::Level::listen_overflows`).
     pub overflows: u64,
     /// The server's peak memory during the load, KiB.
     pub peak_kib: u64,

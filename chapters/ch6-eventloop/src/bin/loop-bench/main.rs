@@ -2,10 +2,13 @@
 //!
 //! Starts each model of `loop-server` as a process of its own on a loopback
 //! port chosen by the system, and at each number of concurrent connections
-//! measures, with chapter 5's load generator, round trips per second and
-//! latency, the server's peak memory under that load, and its memory per
-//! idle connection. With `--out DIR`, writes the numbers (`results.csv`)
+//! measures, with the book's load generator (`book_bench::load`, which
+//! chapter 5's benchmark uses too), round trips per second and latency, the
+//! server's peak memory under that load, and its memory per idle
+//! connection. With `--out DIR`, writes the numbers (`results.csv`)
 //! and the plots (`rate.svg`, `latency.svg`, `memory.svg`) there.
+
+mod results;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -16,13 +19,15 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use book_bench::load::{Exchange, measure, raise_open_files_limit};
+use book_bench::machine::{cores, setting};
+use book_bench::usage::{PeakMemory, memory_kib};
 use book_support::ServerProcess;
 use book_support::cli::run;
-use book_support::observe::{fd_count, listen_overflows};
-use ch5_socketserver::bench::{measure, raise_open_files_limit};
+use book_support::observe::{children, fd_count};
 use ch6_eventloop::app::{Model, ServerOptions, run_server};
-use ch6_eventloop::measure::{PLOTS, PeakMemory, Row, children, draw, memory_kib, read_csv};
 use clap::Parser;
+use results::{PLOTS, Row, draw, read_csv};
 
 /// Measures every concurrency model on loopback.
 #[derive(Parser, Debug)]
@@ -47,6 +52,13 @@ struct Args {
     #[arg(long, hide = true)]
     serve: Option<Model>,
 }
+
+/// What the load generator's clients say: chapter 5's lines protocol, which
+/// every model serves, each round trip made as `upper-client` makes it.
+const LINES: Exchange = Exchange {
+    round_trip: ch5_socketserver::upper::round_trip,
+    answer: |message| message.to_ascii_uppercase(),
+};
 
 /// The pool's workers in the benchmark, as `loop-server`'s default.
 const WORKERS: usize = 100;
@@ -118,18 +130,13 @@ fn main() -> ExitCode {
             Some((old, new)) => println!("raised the open-files limit from {old} to {new}"),
             None => println!("the open-files limit is enough for {most} connections"),
         }
-        for knob in ["net/core/somaxconn", "net/ipv4/ip_local_port_range"] {
-            let value = fs::read_to_string(format!("/proc/sys/{knob}")).unwrap_or_default();
-            println!(
-                "{}: {}",
-                knob.replace('/', "."),
-                value.split_whitespace().collect::<Vec<_>>().join(" ")
-            );
+        for name in ["net.core.somaxconn", "net.ipv4.ip_local_port_range"] {
+            println!("{}", setting(name));
         }
-        let cores = thread::available_parallelism().map_or(0, |n| n.get());
         println!(
-            "loop-bench: {} s a level, loopback, {cores} cores, pool of {WORKERS} workers",
-            args.seconds
+            "loop-bench: {} s a level, loopback, {} cores, pool of {WORKERS} workers",
+            args.seconds,
+            cores()
         );
         println!(
             "{:<10} {:>7} {:>13} {:>8} {:>8} {:>6} {:>9} {:>9} {:>9}",
@@ -156,11 +163,7 @@ fn main() -> ExitCode {
                 let idle_kib = idle_memory(addr, pid, clients)?;
                 settle(pid, fds);
                 let peak = PeakMemory::start(pid, Duration::from_millis(100));
-                let overflows_before = listen_overflows();
-                let level = measure(addr, clients, Duration::from_secs_f64(args.seconds))?;
-                let overflows = listen_overflows()
-                    .zip(overflows_before)
-                    .map_or(0, |(after, before)| after.saturating_sub(before));
+                let level = measure(addr, clients, Duration::from_secs_f64(args.seconds), LINES)?;
                 let peak_kib = peak.finish();
                 settle(pid, fds);
                 let row = Row {
@@ -170,7 +173,7 @@ fn main() -> ExitCode {
                     p50_us: micros(level.p50),
                     p99_us: micros(level.p99),
                     errors: level.errors,
-                    overflows,
+                    overflows: level.listen_overflows,
                     peak_kib,
                     idle_kib,
                 };
