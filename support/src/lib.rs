@@ -17,12 +17,15 @@
 //! - [`observe`]: a process seen from outside (its descriptors, threads,
 //!   children, memory, exit) and the machine's counters, every `/proc`
 //!   reader in one place, with bounded waits for states no event announces.
+//! - [`machine`]: the machine, as the book describes it beside benchmark
+//!   numbers (cores, kernel, CPU, memory, kernel settings).
 //! - [`tools`]: programs from outside Rust (python3) that some tests need,
 //!   found, or skipped visibly.
 
 pub mod accept;
 pub mod check;
 pub mod cli;
+pub mod machine;
 pub mod observe;
 pub mod process;
 pub mod tools;

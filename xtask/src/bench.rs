@@ -1,14 +1,16 @@
 //! `cargo xtask bench`: every benchmark of the book, run as the book runs it.
 //!
-//! For each chapter asked for (all by default) it builds the chapter's
-//! programs in release, runs the benchmark with the book's arguments and
-//! `--out book/chN/bench`, and writes there, beside the benchmark's own
-//! `results.csv` and SVG plots, `console.txt`: the command as a reader types
-//! it (`$ cargo run --release ...`) followed by everything the benchmark
-//! printed. It also describes the machine and the date in
-//! `book/appendix/machine.txt`. The numbers belong to one machine and one
-//! run, so no test compares them; the chapters' tests run every benchmark
-//! with tiny arguments instead.
+//! The benchmarks are programs of the `book-bench` package (`bench/`), one
+//! per chapter that measures something. For each chapter asked for (all by
+//! default) this builds its benchmark in release, and the chapter's own
+//! programs where the benchmark starts them, runs the benchmark with the
+//! book's arguments and `--out book/chN/bench`, and writes there, beside the
+//! benchmark's own `results.csv` and SVG plots, `console.txt`: the command
+//! as a reader types it (`$ cargo run --release -p book-bench ...`) followed
+//! by everything the benchmark printed. It also describes the machine and
+//! the date in `book/appendix/machine.txt`. The numbers belong to one
+//! machine and one run, so no test compares them; `book-bench`'s tests run
+//! every benchmark with tiny arguments instead.
 //!
 //! `--quick` runs tiny sizes from a debug build into `target/bench-quick/`,
 //! to try the command out; it never touches `book/`.
@@ -19,55 +21,54 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
-use book_bench::machine;
+use book_support::machine;
+
+/// The package of every benchmark program.
+pub const PACKAGE: &str = "book-bench";
 
 /// One benchmark of the book.
 #[derive(Debug, Clone, Copy)]
 pub struct Bench {
     /// The chapter's folder under `book/` (`ch2`).
     pub chapter: &'static str,
-    /// The chapter's package.
-    pub package: &'static str,
-    /// The benchmark binary.
+    /// The benchmark program, a binary of [`PACKAGE`].
     pub bin: &'static str,
     /// The arguments the book runs it with (besides `--out`).
     pub book_args: &'static [&'static str],
     /// Tiny arguments for `--quick`.
     pub quick_args: &'static [&'static str],
-    /// Whether it starts other binaries of its package, so that a reader
-    /// must build them all first (`cargo run` builds only the one).
-    pub needs_all_bins: bool,
+    /// The chapter's package, where the benchmark starts that package's
+    /// programs from its own folder, so that a reader builds them first
+    /// (`cargo run` builds only the benchmark); `None` where it starts no
+    /// program but itself.
+    pub starts: Option<&'static str>,
 }
 
 /// Every benchmark of the book, in the order of the chapters.
 pub const BENCHES: [Bench; 5] = [
     Bench {
         chapter: "ch2",
-        package: "ch2-api",
         bin: "api-bench",
         book_args: &[],
         quick_args: &["--size-mib", "4", "--strace-size-mib", "1"],
-        needs_all_bins: false,
+        starts: None,
     },
     Bench {
         chapter: "ch3",
-        package: "ch3-ssh",
         bin: "ssh-bench",
         book_args: &[],
         quick_args: &["--small", "5", "--big", "1"],
-        needs_all_bins: false,
+        starts: None,
     },
     Bench {
         chapter: "ch4",
-        package: "ch4-ftp",
         bin: "ftp-bench",
         book_args: &["--size-mib", "1024"],
         quick_args: &["--size-mib", "4", "--no-python"],
-        needs_all_bins: true,
+        starts: Some("ch4-ftp"),
     },
     Bench {
         chapter: "ch5",
-        package: "ch5-socketserver",
         bin: "upper-bench",
         book_args: &[],
         quick_args: &[
@@ -78,15 +79,14 @@ pub const BENCHES: [Bench; 5] = [
             "--servers",
             "rust-threading,rust-forking",
         ],
-        needs_all_bins: false,
+        starts: None,
     },
     Bench {
         chapter: "ch6",
-        package: "ch6-eventloop",
         bin: "loop-bench",
         book_args: &["--seconds", "5"],
         quick_args: &["--seconds", "0.2", "--clients", "2,8"],
-        needs_all_bins: false,
+        starts: None,
     },
 ];
 
@@ -108,22 +108,15 @@ impl Bench {
     /// The command as a reader types it at the workspace root: a release
     /// build, or a debug one for `--quick`.
     pub fn shown_command(&self, quick: bool, args: &[String]) -> String {
-        let args = args.join(" ");
-        let (release, profile) = if quick {
-            ("", "debug")
-        } else {
-            (" --release", "release")
-        };
-        if self.needs_all_bins {
-            format!(
-                "cargo build{release} -p {} --bins && target/{profile}/{} {args}",
-                self.package, self.bin
-            )
-        } else {
-            format!(
-                "cargo run{release} -p {} --bin {} -- {args}",
-                self.package, self.bin
-            )
+        let release = if quick { "" } else { " --release" };
+        let run = format!(
+            "cargo run{release} -p {PACKAGE} --bin {} -- {}",
+            self.bin,
+            args.join(" ")
+        );
+        match self.starts {
+            Some(package) => format!("cargo build{release} -p {package} --bins && {run}"),
+            None => run,
         }
     }
 }
@@ -142,17 +135,15 @@ pub fn run(root: &Path, chapters: &[String], quick: bool) -> Result<()> {
         .filter(|b| chapters.is_empty() || chapters.iter().any(|c| c == b.chapter))
         .collect();
     let profile = if quick { "debug" } else { "release" };
-    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    build.current_dir(root).arg("build").arg("--bins");
-    if !quick {
-        build.arg("--release");
-    }
-    for bench in &chosen {
-        build.args(["-p", bench.package]);
-    }
     println!("building the benchmarks ({profile})");
-    let status = build.status().context("cannot run cargo build")?;
-    ensure!(status.success(), "cargo build failed: {status}");
+    let mut benchmarks = vec!["-p", PACKAGE];
+    for bench in &chosen {
+        benchmarks.extend(["--bin", bench.bin]);
+    }
+    cargo_build(root, quick, &benchmarks)?;
+    for package in chosen.iter().filter_map(|b| b.starts) {
+        cargo_build(root, quick, &["-p", package, "--bins"])?;
+    }
     let bin_dir = root.join("target").join(profile);
 
     for bench in &chosen {
@@ -187,6 +178,22 @@ pub fn run(root: &Path, chapters: &[String], quick: bool) -> Result<()> {
             .strip_prefix(root)
             .unwrap_or(&machine_path)
             .display()
+    );
+    Ok(())
+}
+
+/// Runs `cargo build` in `root` with `args`, in release unless `quick`.
+fn cargo_build(root: &Path, quick: bool, args: &[&str]) -> Result<()> {
+    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    build.current_dir(root).arg("build").args(args);
+    if !quick {
+        build.arg("--release");
+    }
+    let status = build.status().context("cannot run cargo build")?;
+    ensure!(
+        status.success(),
+        "cargo build {} failed: {status}",
+        args.join(" ")
     );
     Ok(())
 }
@@ -283,20 +290,56 @@ mod tests {
         let args = ch4.args(false, "book/ch4/bench");
         assert_eq!(
             ch4.shown_command(false, &args),
-            "cargo build --release -p ch4-ftp --bins && \
-             target/release/ftp-bench --size-mib 1024 --out book/ch4/bench"
+            "cargo build --release -p ch4-ftp --bins && cargo run --release -p book-bench \
+             --bin ftp-bench -- --size-mib 1024 --out book/ch4/bench"
         );
         let ch6 = BENCHES[4];
         let args = ch6.args(false, "book/ch6/bench");
         assert_eq!(
             ch6.shown_command(false, &args),
-            "cargo run --release -p ch6-eventloop --bin loop-bench -- --seconds 5 --out book/ch6/bench"
+            "cargo run --release -p book-bench --bin loop-bench -- --seconds 5 --out book/ch6/bench"
         );
         let args = ch6.args(true, "target/bench-quick/ch6");
         assert!(
             ch6.shown_command(true, &args)
-                .starts_with("cargo run -p ch6-eventloop")
+                .starts_with("cargo run -p book-bench --bin loop-bench -- ")
         );
+    }
+
+    #[test]
+    fn the_books_console_files_show_the_command_that_runs_the_benchmark() {
+        for bench in BENCHES {
+            let out = format!("book/{}/bench", bench.chapter);
+            let console = concat!(env!("CARGO_MANIFEST_DIR"), "/../");
+            let console = fs::read_to_string(format!("{console}{out}/console.txt")).unwrap();
+            let shown = bench.shown_command(false, &bench.args(false, &out));
+            assert_eq!(
+                console.lines().next(),
+                Some(format!("$ {shown}").as_str()),
+                "{out}/console.txt: rerun `cargo xtask bench {}`",
+                bench.chapter
+            );
+        }
+    }
+
+    #[test]
+    fn every_benchmark_is_a_program_of_the_bench_package() {
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/Cargo.toml");
+        let manifest: toml::Table = toml::from_str(&fs::read_to_string(manifest).unwrap()).unwrap();
+        assert_eq!(manifest["package"]["name"].as_str(), Some(PACKAGE));
+        let bins: Vec<&str> = manifest["bin"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|bin| bin["name"].as_str())
+            .collect();
+        for bench in BENCHES {
+            assert!(
+                bins.contains(&bench.bin),
+                "{} is not in {bins:?}",
+                bench.bin
+            );
+        }
     }
 
     #[test]

@@ -20,8 +20,10 @@
 //! - [`client`]: the `upper-client` program's body;
 //! - [`app`]: the `upper-server` program's body.
 //!
-//! The benchmark, `upper-bench`, measures these servers with the book's
-//! load generator (`book_bench::load`), which this library does not use.
+//! The chapter's benchmark, `upper-bench`, measures these servers with the
+//! book's load generator (`book_bench::load`). It is a program of the
+//! `book-bench` package, which depends on this library, not the other way
+//! round.
 
 pub mod app;
 pub mod client;

@@ -19,9 +19,10 @@
 //! - [`app`]: the `loop-server` program, which also runs chapter 5's
 //!   thread-per-connection and forking servers.
 //!
-//! The benchmark, `loop-bench`, measures them all with the book's load
-//! generator and memory readings (`book_bench`), which this library does
-//! not use.
+//! The chapter's benchmark, `loop-bench`, measures them all with the book's
+//! load generator and memory readings (`book_bench`). It is a program of
+//! the `book-bench` package, which depends on this library, not the other
+//! way round.
 
 pub mod app;
 pub mod async_server;

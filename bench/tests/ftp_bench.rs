@@ -1,13 +1,40 @@
-//! The benchmark, run with tiny arguments: it prints its table and, with
-//! `--out`, writes `results.csv` and its plots. No timing is checked: the
-//! numbers belong to the machine (`cargo xtask bench` runs it for real).
+//! Chapter 4's benchmark, `ftp-bench`, run with tiny arguments: it
+//! prints its table and, with `--out`, writes `results.csv` and its plots.
+//! No timing is checked: the numbers belong to the machine (`cargo xtask
+//! bench` runs it for real).
+
+use std::path::Path;
 
 use assert_cmd::Command;
 use book_bench::plot::svg_title;
 use book_bench::results::Table;
 
+/// Builds chapter 4's `ftp-server` and `ftp-client` into the folder of
+/// `ftp-bench`, which starts them from there. Cargo builds a package's own
+/// programs for its tests, not another package's; a test runs after cargo
+/// has let go of the target folder, so it may call cargo itself.
+fn build_the_chapters_programs() {
+    let folder = Path::new(env!("CARGO_BIN_EXE_ftp-bench")).parent().unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build.args(["build", "--quiet", "--locked", "-p", "ch4-ftp", "--bins"]);
+    if folder.ends_with("release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cannot run cargo");
+    assert!(status.success(), "cargo build -p ch4-ftp --bins: {status}");
+    for program in ["ftp-server", "ftp-client"] {
+        assert!(
+            folder.join(program).is_file(),
+            "cargo built no {program} in {}",
+            folder.display()
+        );
+    }
+}
+
 #[test]
 fn the_benchmark_writes_a_row_per_measurement_and_two_plots() {
+    build_the_chapters_programs();
     let out = tempfile::tempdir().unwrap();
     // The article's Python programs are left out: they are slow to start,
     // and python3 may be missing.

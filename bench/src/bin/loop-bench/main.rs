@@ -1,4 +1,4 @@
-//! The benchmark: `cargo run --release -p ch6-eventloop --bin loop-bench`.
+//! Chapter 6's benchmark: `cargo run --release -p book-bench --bin loop-bench`.
 //!
 //! Starts each model of `loop-server` as a process of its own on a loopback
 //! port chosen by the system, and at each number of concurrent connections
@@ -20,10 +20,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use book_bench::load::{Exchange, measure, raise_open_files_limit};
-use book_bench::machine::{cores, setting};
 use book_bench::usage::{PeakMemory, memory_kib};
 use book_support::ServerProcess;
 use book_support::cli::run;
+use book_support::machine::{cores, setting};
 use book_support::observe::{children, fd_count};
 use ch6_eventloop::app::{Model, ServerOptions, run_server};
 use clap::Parser;

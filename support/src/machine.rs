@@ -2,7 +2,7 @@
 //! numbers (`book/appendix/machine.txt`, and the benchmarks' first lines):
 //! the numbers belong to one machine.
 
-use book_support::observe;
+use crate::observe;
 
 /// The cores this process may run on.
 pub fn cores() -> usize {

@@ -1,6 +1,7 @@
-//! The benchmark, run with tiny arguments: it prints its table and, with
-//! `--out`, writes `results.csv` and its plots. No timing is checked: the
-//! numbers belong to the machine (`cargo xtask bench` runs it for real).
+//! Chapter 2's benchmark, `api-bench`, run with tiny arguments: it
+//! prints its table and, with `--out`, writes `results.csv` and its plots.
+//! No timing is checked: the numbers belong to the machine (`cargo xtask
+//! bench` runs it for real).
 
 use std::path::Path;
 

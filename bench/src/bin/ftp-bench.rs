@@ -1,9 +1,13 @@
-//! The chapter's benchmark (not a test): loopback only, bounded.
+//! Chapter 4's benchmark (not a test): loopback only, bounded.
 //!
 //! ```text
 //! cargo build --release -p ch4-ftp --bins
-//! target/release/ftp-bench --size-mib 1024
+//! cargo run --release -p book-bench --bin ftp-bench -- --size-mib 1024
 //! ```
+//!
+//! It starts the chapter's own `ftp-server` and `ftp-client` from the
+//! folder it is in itself (`target/release`), so the chapter's programs are
+//! built first, with the same profile.
 //!
 //! It measures, on one file from the page cache: md5 alone (the md-5 crate
 //! in this process, and `md5sum`), raw loopback throughput with each send
@@ -22,7 +26,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use book_bench::plot::{BarChart, Baseline, Corner, Series, bar_chart};
 use book_bench::results::Table;
 use book_bench::usage::{peak_rss_mib, thread_cpu_secs, wait_with_peak};
@@ -353,7 +357,8 @@ const NAME: &str = "big.bin";
 
 /// Where the benchmark works: the test file, the folders, the programs.
 struct Setup {
-    /// The folder of `ftp-server` and `ftp-client`: this program's own.
+    /// The folder of `ftp-server` and `ftp-client`: this program's own,
+    /// where cargo puts every program of the workspace it builds.
     bin: PathBuf,
     /// The served folder, which holds the test file.
     root: PathBuf,
@@ -377,6 +382,14 @@ impl Setup {
             .parent()
             .context("no folder")?
             .to_path_buf();
+        for program in ["ftp-server", "ftp-client"] {
+            ensure!(
+                bin.join(program).is_file(),
+                "no {program} in {}: build chapter 4's programs first, with the same \
+                 profile as this one (`cargo build --release -p ch4-ftp --bins`)",
+                bin.display()
+            );
+        }
         let work = tempfile::Builder::new().prefix("ftp-bench-").tempdir()?;
         let root = work.path().join("root");
         let down = work.path().join("down");
@@ -517,17 +530,16 @@ fn article_download(setup: &Setup) -> Result<Vec<Row>> {
     }])
 }
 
+/// The folder of the article's Python programs, in chapter 4's crate.
+const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../chapters/ch4-ftp/python");
+
 /// A download with the article's Python programs at both ends; no row
 /// where there is no `python3`.
 fn python_download(setup: &Setup) -> Result<Vec<Row>> {
     if Command::new("python3").arg("--version").output().is_err() {
         return Ok(Vec::new());
     }
-    let python = |name: &str| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("python")
-            .join(name)
-    };
+    let python = |name: &str| Path::new(PYTHON).join(name);
     let mut cmd = Command::new("python3");
     cmd.arg(python("article_server.py"))
         .args(["--port", "0"])
@@ -586,4 +598,17 @@ fn check(path: &Path, digest: &str) -> Result<()> {
     }
     fs::remove_file(path)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_articles_python_programs_are_where_the_benchmark_looks() {
+        for name in ["article_server.py", "article_client.py"] {
+            let path = Path::new(PYTHON).join(name);
+            assert!(path.is_file(), "no {}", path.display());
+        }
+    }
 }

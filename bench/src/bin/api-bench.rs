@@ -4,9 +4,9 @@
 //! and the plots `throughput.svg` and `syscalls.svg` there.
 //!
 //! ```text
-//! cargo run --release -p ch2-api --bin api-bench
-//! cargo run --release -p ch2-api --bin api-bench -- --size-mib 256 --no-syscalls
-//! cargo run --release -p ch2-api --bin api-bench -- --out book/ch2/bench
+//! cargo run --release -p book-bench --bin api-bench
+//! cargo run --release -p book-bench --bin api-bench -- --size-mib 256 --no-syscalls
+//! cargo run --release -p book-bench --bin api-bench -- --out book/ch2/bench
 //! ```
 
 use std::collections::BTreeMap;

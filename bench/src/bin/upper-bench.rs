@@ -1,4 +1,4 @@
-//! The benchmark: `cargo run --release -p ch5-socketserver --bin upper-bench`.
+//! Chapter 5's benchmark: `cargo run --release -p book-bench --bin upper-bench`.
 //!
 //! Starts the Rust server with threads, the Rust server with processes, and
 //! the article's Python `ThreadingTCPServer`, each on a loopback port chosen
@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use book_bench::load::{Exchange, Level, measure, raise_open_files_limit};
-use book_bench::machine::cores;
 use book_bench::plot::{Corner, Line, LineChart, line_chart};
 use book_bench::results::Table;
 use book_support::ServerProcess;
 use book_support::cli::run;
+use book_support::machine::cores;
 use ch5_socketserver::app::{Listen, Model, Options, run_upper_server};
 use ch5_socketserver::request::StreamOptions;
 use ch5_socketserver::transport::{BindOptions, MAX_PACKET_SIZE};
@@ -75,6 +75,12 @@ fn serve(model: Model) -> Result<()> {
     })
 }
 
+/// The article's `ThreadingTCPServer` example, in chapter 5's crate.
+const PYTHON_SERVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../chapters/ch5-socketserver/python/article_server.py"
+);
+
 fn start(name: &str) -> Result<ServerProcess> {
     let command = match name {
         "rust-threading" | "rust-forking" => {
@@ -89,10 +95,7 @@ fn start(name: &str) -> Result<ServerProcess> {
         }
         "python" | "python-backlog" => {
             let mut c = Command::new("python3");
-            c.arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/python/article_server.py"
-            ));
+            c.arg(PYTHON_SERVER);
             c.args(["--port", "0", "--quiet"]);
             if name == "python-backlog" {
                 c.args(["--backlog", "1024"]);
@@ -269,4 +272,14 @@ fn main() -> ExitCode {
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_articles_python_server_is_where_the_benchmark_looks() {
+        assert!(Path::new(PYTHON_SERVER).is_file(), "no {PYTHON_SERVER}");
+    }
 }

@@ -1,7 +1,7 @@
 //! Round trips per second, the article's protocol against the framed one.
 //!
 //! ```text
-//! cargo run --release -p ch3-ssh --bin ssh-bench
+//! cargo run --release -p book-bench --bin ssh-bench
 //! ```
 //!
 //! Starts a quiet server on loopback in this process, measures one bare TCP

@@ -1,6 +1,7 @@
-//! The benchmark, run with tiny arguments: it prints its table and, with
-//! `--out`, writes `results.csv` and its plots. No timing is checked: the
-//! numbers belong to the machine (`cargo xtask bench` runs it for real).
+//! Chapter 6's benchmark, `loop-bench`, run with tiny arguments: it
+//! prints its table and, with `--out`, writes `results.csv` and its plots.
+//! No timing is checked: the numbers belong to the machine (`cargo xtask
+//! bench` runs it for real).
 
 use assert_cmd::Command;
 use book_bench::plot::svg_title;
@@ -80,7 +81,7 @@ fn the_benchmark_writes_a_row_per_model_and_level_and_three_plots() {
 fn the_books_results_redraw_into_the_same_plots() {
     // The committed results of `cargo xtask bench ch6` parse, and
     // `--plot-only` draws every plot from them.
-    let book = concat!(env!("CARGO_MANIFEST_DIR"), "/../../book/ch6/bench");
+    let book = concat!(env!("CARGO_MANIFEST_DIR"), "/../book/ch6/bench");
     let out = tempfile::tempdir().unwrap();
     std::fs::copy(
         format!("{book}/results.csv"),

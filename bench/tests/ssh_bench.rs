@@ -1,6 +1,7 @@
-//! The benchmark, run with tiny arguments: it prints its table and, with
-//! `--out`, writes `results.csv` and its plots. No timing is checked: the
-//! numbers belong to the machine (`cargo xtask bench` runs it for real).
+//! Chapter 3's benchmark, `ssh-bench`, run with tiny arguments: it
+//! prints its table and, with `--out`, writes `results.csv` and its plots.
+//! No timing is checked: the numbers belong to the machine (`cargo xtask
+//! bench` runs it for real).
 
 use assert_cmd::Command;
 use book_bench::plot::svg_title;
