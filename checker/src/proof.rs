@@ -201,43 +201,77 @@ pub fn prove(
     checkers: &[Checker],
     programs: &Path,
 ) -> Result<Vec<Proof>> {
-    let mut proofs = Vec::new();
-    for exercise in exercises {
-        let built = |name: String| -> Result<PathBuf> {
-            let path = programs.join(&name);
-            if !path.is_file() {
-                bail!(
-                    "{} is not built: `cargo build -p {PROOF_PACKAGE}` builds it",
-                    path.display()
-                );
-            }
-            Ok(path)
-        };
-        let solution = program_for(&built(solution_program(exercise))?, exercise);
-        let starter = program_for(&built(starter_program(exercise))?, exercise);
-        let on_starter = judge(
-            exercise,
-            checkers,
-            starter.clone().with_env("RUST_BACKTRACE", "0"),
-        );
-        let on_slow_starter = judge(
-            exercise,
-            checkers,
-            starter.with_env("RUST_BACKTRACE", "full"),
-        );
-        let rules = &exercise.transcript_replace;
-        let starter_reports = [
-            normalise(&on_starter.report(), root, rules)?,
-            normalise(&on_slow_starter.report(), root, rules)?,
-        ];
-        proofs.push(Proof {
-            on_solution: judge(exercise, checkers, solution),
-            on_starter,
-            on_slow_starter,
-            starter_reports,
-        });
-    }
-    Ok(proofs)
+    // A few exercises at a time: each verdict waits mostly on bounded
+    // timers, not on the processor, and none depends on another.
+    let workers = PARALLEL.min(exercises.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut proofs: Vec<Option<Result<Proof>>> = Vec::new();
+    proofs.resize_with(exercises.len(), || None);
+    let done = std::sync::Mutex::new(proofs);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(exercise) = exercises.get(i) else {
+                        return;
+                    };
+                    let proof = prove_one(root, exercise, checkers, programs);
+                    done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(proof);
+                }
+            });
+        }
+    });
+    done.into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|proof| proof.expect("every exercise was proved"))
+        .collect()
+}
+
+/// How many exercises are proved at once.
+const PARALLEL: usize = 4;
+
+/// One exercise's proof: its solution judged once, its starter twice.
+fn prove_one(
+    root: &Path,
+    exercise: &Exercise,
+    checkers: &[Checker],
+    programs: &Path,
+) -> Result<Proof> {
+    let built = |name: String| -> Result<PathBuf> {
+        let path = programs.join(&name);
+        if !path.is_file() {
+            bail!(
+                "{} is not built: `cargo build -p {PROOF_PACKAGE}` builds it",
+                path.display()
+            );
+        }
+        Ok(path)
+    };
+    let solution = program_for(&built(solution_program(exercise))?, exercise);
+    let starter = program_for(&built(starter_program(exercise))?, exercise);
+    let on_starter = judge(
+        exercise,
+        checkers,
+        starter.clone().with_env("RUST_BACKTRACE", "0"),
+    );
+    let on_slow_starter = judge(
+        exercise,
+        checkers,
+        starter.with_env("RUST_BACKTRACE", "full"),
+    );
+    let rules = &exercise.transcript_replace;
+    let starter_reports = [
+        normalise(&on_starter.report(), root, rules)?,
+        normalise(&on_slow_starter.report(), root, rules)?,
+    ];
+    Ok(Proof {
+        on_solution: judge(exercise, checkers, solution),
+        on_starter,
+        on_slow_starter,
+        starter_reports,
+    })
 }
 
 /// Fails with a report of every proof that does not hold.
