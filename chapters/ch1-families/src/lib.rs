@@ -34,7 +34,7 @@
 //! 4. [`session`], on `client` and `report`.
 //!
 //! The exercises' checkers are kept with the exercises
-//! (`exercises/checks.rs`), and built into the checker, not here.
+//! (the chapter's `checks.rs`), and built into the checker, not here.
 
 pub mod address;
 pub mod client;

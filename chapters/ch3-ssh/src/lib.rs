@@ -17,7 +17,7 @@
 //! client may take to send something, [`secret`] reads and compares the
 //! shared secret, [`server`] serves many clients at once, [`client`] reads
 //! commands from stdin. (The exercises' checkers are kept with the
-//! exercises, `exercises/checks.rs`, and built into the checker.)
+//! exercises, in the chapter's `checks.rs`, and built into the checker.)
 //!
 //! The modules depend downward only, none on one that uses it back:
 //!

@@ -4,7 +4,7 @@ mod common;
 
 /// The chapter's checkers, kept beside its exercises (the checker builds
 /// them too).
-#[path = "../exercises/checks.rs"]
+#[path = "../checks.rs"]
 #[allow(dead_code)] // a test uses only some of what the checker uses
 mod checks;
 use book_support::check::run_checker;

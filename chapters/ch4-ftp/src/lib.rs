@@ -44,7 +44,7 @@
 //!    - [`client`]: the command loop: a line of input, a command.
 //!
 //! The server side and the client side never use each other. The
-//! exercises' checkers are kept with the exercises (`exercises/checks.rs`)
+//! exercises' checkers are kept with the exercises (the chapter's `checks.rs`)
 //! and built into the checker, not here.
 
 // 1. Shared types.
