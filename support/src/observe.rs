@@ -18,6 +18,7 @@
 
 use std::fs;
 use std::io;
+use std::net::TcpStream;
 use std::process::{Child, ExitStatus};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -73,6 +74,30 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     // After the name: state is field 3, utime 14 and stime 15 (1-based).
     let mut fields = after_name(&stat)?.skip(11);
     Some(fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?)
+}
+
+/// The CPU ticks process `pid` uses while `wait` runs: how a test tells a
+/// process that waits from one that spins, over a wait it has a reason for.
+pub fn cpu_ticks_during(pid: u32, wait: impl FnOnce()) -> Option<u64> {
+    let before = cpu_ticks(pid)?;
+    wait();
+    Some(cpu_ticks(pid)?.saturating_sub(before))
+}
+
+/// Waits at most `window` for `stream`'s peer to send anything (or to
+/// close). `true` if nothing came: the peer is silent, as a server that
+/// cannot accept a queued client must be. Nothing is consumed, and the
+/// stream's read timeout is put back as it was.
+pub fn silent_for(stream: &TcpStream, window: Duration) -> bool {
+    let previous = stream.read_timeout().ok().flatten();
+    let mut byte = [0u8; 1];
+    let silent = stream.set_read_timeout(Some(window)).is_ok()
+        && matches!(
+            stream.peek(&mut byte),
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+        );
+    let _ = stream.set_read_timeout(previous);
+    silent
 }
 
 /// The parent of process `pid`, or `None` if it is gone.

@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use book_support::observe::silent_for;
 use ch3_ssh::frame::{Frame, Kind, read_frame, write_frame};
 use ch3_ssh::framed;
 use common::*;
@@ -63,7 +64,11 @@ fn a_client_that_trickles_its_secret_is_dropped_at_the_login_deadline() {
             if writer.write_all(&[byte]).is_err() {
                 return; // the server has closed the connection
             }
-            thread::sleep(Duration::from_millis(100));
+            // The pace of the trickle: the next byte after 100 ms, unless
+            // the server closes the connection first.
+            if !silent_for(&writer, Duration::from_millis(100)) {
+                return;
+            }
         }
     });
     let line = server.wait_for_line("disconnected", TIMEOUT).unwrap();

@@ -6,12 +6,15 @@ mod common;
 
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
-use std::thread;
 use std::time::Duration;
 
 use book_support::ServerProcess;
-use book_support::observe::cpu_ticks;
+use book_support::observe::{cpu_ticks_during, silent_for};
 use common::*;
+
+/// How long a queued client waits, unanswered, while the server is out of
+/// descriptors: long enough for a spinning loop to use a whole core.
+const HALF_A_SECOND: Duration = Duration::from_millis(500);
 
 /// `ssh-server` with `args` and at most `fds` descriptors.
 fn limited_server(fds: u64, args: &[&str]) -> ServerProcess {
@@ -37,11 +40,16 @@ fn out_of_descriptors_the_server_pauses_logs_once_and_recovers() {
     let server = limited_server(32, &["--max-clients", "1000"]);
     let idle: Vec<TcpStream> = (0..40).map(|_| connect(&server)).collect();
     server.wait_for_line("pausing accepts", TIMEOUT).unwrap();
-    // While it is out, it does not spin: over half a second it uses at
-    // most a fifth of a core (a spinning loop uses all of it).
-    let before = cpu_ticks(server.pid()).unwrap();
-    thread::sleep(Duration::from_millis(500));
-    let used = cpu_ticks(server.pid()).unwrap() - before;
+    // This one queues behind the idle clients the server could not accept.
+    let mut waiting = connect(&server);
+    ch3_ssh::frame::write_frame(&mut waiting, ch3_ssh::frame::Kind::Command, b"true").unwrap();
+    // While it is out, it does not spin: for as long as the queued client
+    // waits, unanswered, for half a second, the server uses at most a fifth
+    // of a core (a spinning loop uses all of it).
+    let used = cpu_ticks_during(server.pid(), || {
+        assert!(silent_for(&waiting, HALF_A_SECOND), "answered while out");
+    })
+    .unwrap();
     assert!(
         used <= 10,
         "{used} ticks of CPU in 50: the accept loop spins"

@@ -7,13 +7,16 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::thread;
 use std::time::Duration;
 
 use book_support::ServerProcess;
-use book_support::observe::{cpu_ticks, eventually};
+use book_support::observe::{cpu_ticks_during, eventually, silent_for};
 use common::*;
 use predicates::prelude::*;
+
+/// How long a queued client waits, unanswered, while the server is out of
+/// descriptors: long enough for a spinning loop to use a whole core.
+const HALF_A_SECOND: Duration = Duration::from_millis(500);
 
 /// `ftp-server` on `world`, with `args`, and at most `fds` descriptors.
 fn limited_server(world: &World, fds: u64, args: &[&str]) -> ServerProcess {
@@ -59,11 +62,22 @@ fn out_of_descriptors_the_server_pauses_logs_each_episode_once_and_recovers() {
         "{}",
         server.stderr()
     );
-    // While it is out, it does not spin: over half a second it uses at
-    // most a fifth of a core (a spinning loop uses all of it).
-    let before = cpu_ticks(server.pid()).unwrap();
-    thread::sleep(Duration::from_millis(500));
-    let used = cpu_ticks(server.pid()).unwrap() - before;
+    // This one queues behind the idle clients the server could not accept.
+    let mut waiting = connect(&server);
+    ch4_ftp::framed::send_request(
+        &mut waiting,
+        &ch4_ftp::framed::Request::Stat {
+            name: "hello.txt".into(),
+        },
+    )
+    .unwrap();
+    // While it is out, it does not spin: for as long as the queued client
+    // waits, unanswered, for half a second, the server uses at most a fifth
+    // of a core (a spinning loop uses all of it).
+    let used = cpu_ticks_during(server.pid(), || {
+        assert!(silent_for(&waiting, HALF_A_SECOND), "answered while out");
+    })
+    .unwrap();
     assert!(
         used <= 10,
         "{used} ticks of CPU in 50: the accept loop spins"

@@ -8,12 +8,15 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::thread;
 use std::time::Duration;
 
 use book_support::ServerProcess;
-use book_support::observe::cpu_ticks;
+use book_support::observe::{cpu_ticks_during, silent_for};
 use common::{BOUND, children, connect, eventually, exchange, read_n, server};
+
+/// How long a queued client waits, unanswered, while the server is out of
+/// descriptors: long enough for a spinning loop to use a whole core.
+const HALF_A_SECOND: Duration = Duration::from_millis(500);
 
 /// What the operating system says for `EMFILE`, in every model's log.
 const EMFILE: &str = "Too many open files";
@@ -59,11 +62,13 @@ fn out_of_descriptors(model: &str) {
     // This one queues behind the idle clients the server could not accept.
     let mut waiting = connect(&server);
     waiting.write_all(b"waiting\n").unwrap();
-    // While it is out, it does not spin: over half a second it uses at
-    // most a fifth of a core (a spinning loop uses all of it).
-    let before = cpu_ticks(server.pid()).unwrap();
-    thread::sleep(Duration::from_millis(500));
-    let used = cpu_ticks(server.pid()).unwrap() - before;
+    // While it is out, it does not spin: for as long as the queued client
+    // waits, unanswered, for half a second, the server uses at most a fifth
+    // of a core (a spinning loop uses all of it).
+    let used = cpu_ticks_during(server.pid(), || {
+        assert!(silent_for(&waiting, HALF_A_SECOND), "answered while out");
+    })
+    .unwrap();
     assert!(
         used <= 10,
         "{used} ticks of CPU in 50: the accept loop spins; {}",
