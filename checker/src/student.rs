@@ -40,10 +40,16 @@ use crate::catalog::{self, Exercise};
 pub struct StudentCrate {
     /// The crate's folder.
     pub dir: PathBuf,
-    /// Cargo's target folder for it: kept apart from the book's own
-    /// `target/debug`, so that building it never waits for (or blocks) a
-    /// `cargo test` of the book, the way trybuild does it.
+    /// Where cargo puts the crate's programs: apart from the book's own
+    /// `target/debug`, whose programs have the same names (the chapters'
+    /// solutions).
     pub target_dir: PathBuf,
+    /// Where cargo keeps what it builds on the way (the dependencies'
+    /// libraries, fingerprints): the book's own target folder when there is
+    /// one, so that the chapters and the crates they use, built once for the
+    /// book, are not built a second time for the exercises. `None` builds
+    /// everything in `target_dir`.
+    pub build_dir: Option<PathBuf>,
     /// The crate's package name, unique among the crates that share
     /// `target_dir`.
     pub package: String,
@@ -58,6 +64,7 @@ impl StudentCrate {
         StudentCrate {
             dir: root.join("my-exercises"),
             target_dir: exercises_target(root),
+            build_dir: Some(book_target(root)),
             package: "my-exercises".into(),
             prefix: String::new(),
         }
@@ -85,6 +92,7 @@ impl StudentCrate {
         StudentCrate {
             dir: dir.to_path_buf(),
             target_dir: exercises_target(root),
+            build_dir: Some(book_target(root)),
             package: format!("exercises-in-{name}"),
             prefix: format!("{name}--"),
         }
@@ -166,7 +174,13 @@ impl StudentCrate {
             .arg("--target-dir")
             .arg(&self.target_dir)
             .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_BUILD_DIR")
             .stdin(Stdio::null());
+        if let Some(build_dir) = &self.build_dir {
+            // `build.build-dir` (cargo 1.91 and newer; older versions
+            // ignore it, and build everything in the target folder).
+            command.env("CARGO_BUILD_BUILD_DIR", build_dir);
+        }
         if names.is_empty() {
             command.arg("--bins");
         }
@@ -313,9 +327,14 @@ pub(crate) fn dependencies(root: &Path, dir: &Path) -> Result<toml::Table> {
     Ok(dependencies)
 }
 
-/// The target folder every exercise crate builds in.
+/// The book's target folder.
+fn book_target(root: &Path) -> PathBuf {
+    root.join("target")
+}
+
+/// The target folder every exercise crate's programs go to.
 fn exercises_target(root: &Path) -> PathBuf {
-    root.join("target").join("exercises")
+    book_target(root).join("exercises")
 }
 
 /// Adds `extra` features (a TOML array, if any) to a dependency's spec.

@@ -123,6 +123,66 @@ pub fn fd_count(pid: u32) -> usize {
     fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
 }
 
+/// Whether process `pid` and every process below it are at rest: each of
+/// their threads asleep in the kernel (state `S`: blocked in `accept`,
+/// `recv`, `poll`, a `join`, a lock), none running, waiting on the disk,
+/// stopped, or dying. `false` if the process is gone. A program that has
+/// finished reacting to an event is at rest; a program on its way out is
+/// not (its threads run, then turn to zombies), so a checker can tell "it
+/// lives on" from "it is exiting" without waiting out a fixed time.
+pub fn at_rest(pid: u32) -> bool {
+    let mut pending = vec![pid];
+    let mut seen = 0;
+    while let Some(pid) = pending.pop() {
+        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+            return false;
+        };
+        for task in tasks.flatten() {
+            let stat = fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            let state = after_name(&stat).and_then(|mut fields| fields.next());
+            if state != Some("S") {
+                return false;
+            }
+        }
+        seen += 1;
+        pending.extend(children(pid));
+    }
+    seen > 0
+}
+
+/// The CPU time of process `pid` and every process below it, in clock
+/// ticks; `None` if `pid` is gone.
+fn tree_cpu_ticks(pid: u32) -> Option<u64> {
+    let mut total = cpu_ticks(pid)?;
+    let mut pending = children(pid);
+    while let Some(child) = pending.pop() {
+        total += cpu_ticks(child).unwrap_or(0);
+        pending.extend(children(child));
+    }
+    Some(total)
+}
+
+/// Waits at most `bound` until process `pid` (and every process below it)
+/// has come to rest: seen at rest ([`at_rest`]) on several looks in a row,
+/// its CPU time standing still across them. Returns whether it did; a
+/// process that exits instead never does.
+pub fn comes_to_rest(pid: u32, bound: Duration) -> bool {
+    /// Looks in a row that must all find the process at rest.
+    const LOOKS: u32 = 4;
+    let mut quiet = 0;
+    let mut ticks = None;
+    eventually(bound, || {
+        let now = tree_cpu_ticks(pid);
+        if at_rest(pid) && now.is_some() && now == ticks {
+            quiet += 1;
+        } else {
+            quiet = 0;
+        }
+        ticks = now;
+        quiet >= LOOKS
+    })
+}
+
 /// The threads of process `pid` (0 if it is gone).
 pub fn thread_count(pid: u32) -> usize {
     threads(pid).unwrap_or(0)

@@ -303,6 +303,25 @@ impl ServerProcess {
         crate::observe::wait_for_child(&mut child, timeout)
     }
 
+    /// Waits at most `timeout` for the server to settle after an event
+    /// (a connection it closed, a request it failed): it exits, and this
+    /// returns its status, or it comes to rest and lives on
+    /// ([`crate::observe::comes_to_rest`]), and this returns `None` as soon
+    /// as that is clear, or the time runs out.
+    pub fn settle(&self, timeout: Duration) -> Option<ExitStatus> {
+        /// How long one look for rest may take (several looks in a row).
+        const LOOK: Duration = Duration::from_millis(60);
+        let deadline = Instant::now() + timeout;
+        let mut status = None;
+        crate::observe::eventually(timeout, || {
+            status = self.try_status();
+            let left = deadline.saturating_duration_since(Instant::now());
+            status.is_some() || crate::observe::comes_to_rest(self.pid, left.min(LOOK))
+        });
+        // A program that came to rest may still have exited in between.
+        status.or_else(|| self.try_status())
+    }
+
     /// Sends `signal` (`libc::SIGINT`, `libc::SIGTERM`, ...) to the server,
     /// unless it has exited already: then there is nothing to signal, and
     /// its exit status stays for [`ServerProcess::wait_for_exit`].

@@ -25,8 +25,10 @@ use super::bytes::show_bytes;
 use super::{ANSWER_TIMEOUT, Failure};
 use crate::process::ServerProcess;
 
-/// How long a checker waits for a program whose connection ended to exit,
-/// before it calls the program alive. A dying program needs milliseconds.
+/// The longest a checker waits for a program whose connection ended to
+/// exit or to come to rest (all its threads asleep: it lives on), before it
+/// calls the program alive. A dying program needs milliseconds, and so does
+/// one that lives on: the wait ends as soon as either is clear.
 pub const SETTLE: Duration = Duration::from_secs(3);
 
 /// Why a read stopped before it had every byte it wanted.
@@ -348,7 +350,7 @@ impl<'a> Wire<'a> {
     /// Why the connection ended, once the program has settled: it ended
     /// (with its status), or it runs on and closed or refused us.
     pub fn ended_why(&mut self) -> String {
-        match self.server.wait_for_exit(SETTLE) {
+        match self.server.settle(SETTLE) {
             Some(status) => format!("the program ended ({status})"),
             None if self.broken == Some(Broken::Refused) => {
                 "the connection was refused".to_string()
@@ -359,10 +361,11 @@ impl<'a> Wire<'a> {
 }
 
 /// Why a connection to `server` ended, once the program has settled: "the
-/// program ended (exit status: 1)" if it exits within [`SETTLE`], else "the
-/// connection ended". For checkers that read with their own reader.
+/// program ended (exit status: 1)" if it exits, else "the connection
+/// ended" ([`ServerProcess::settle`]). For checkers that read with their own
+/// reader.
 pub fn why_it_ended(server: &ServerProcess) -> String {
-    match server.wait_for_exit(SETTLE) {
+    match server.settle(SETTLE) {
         Some(status) => format!("the program ended ({status})"),
         None => "the connection ended".to_string(),
     }
