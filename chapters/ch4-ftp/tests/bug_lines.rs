@@ -1,5 +1,5 @@
 //! The chapter's page quotes the course's programs by line number: the
-//! lines where its bugs live (book/ch4/README.md). These pins keep every
+//! lines where its bugs live (book/ch4/bugs.md). These pins keep every
 //! number true: a line added above one of them fails here, not silently on
 //! the page.
 
@@ -30,7 +30,7 @@ fn the_lines_the_page_quotes_are_the_lines_of_the_bugs() {
     }
     let page = fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../book/ch4/README.md"
+        "/../../book/ch4/bugs.md"
     ))
     .unwrap();
     for (file, number) in [

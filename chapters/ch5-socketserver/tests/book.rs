@@ -9,13 +9,21 @@ fn chapter_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/ch5")
 }
 
+/// Every page of the chapter (each `.md` file in `book/ch5/`), by name.
 fn pages() -> Vec<(String, String)> {
-    ["README.md", "faults.md", "exercises.md"]
-        .iter()
+    let mut names: Vec<String> = fs::read_dir(chapter_dir())
+        .unwrap_or_else(|e| panic!("book/ch5: {e}"))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md"))
+        .collect();
+    names.sort();
+    assert!(names.len() > 2, "book/ch5 has only {names:?}");
+    names
+        .into_iter()
         .map(|name| {
-            let text = fs::read_to_string(chapter_dir().join(name))
+            let text = fs::read_to_string(chapter_dir().join(&name))
                 .unwrap_or_else(|e| panic!("book/ch5/{name}: {e}"));
-            (name.to_string(), text)
+            (name, text)
         })
         .collect()
 }
@@ -68,17 +76,23 @@ fn every_link_between_the_pages_arrives() {
 
 #[test]
 fn every_test_the_checklist_names_exists() {
-    let (_, readme) = &pages()[0];
+    let pages = pages();
+    let (_, checklist) = pages
+        .iter()
+        .find(|(name, _)| name == "checklist.md")
+        .expect("book/ch5/checklist.md");
     let tests: String = ["library.rs", "upper.rs", "faults.rs"]
         .iter()
         .map(|f| {
             fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(f)).unwrap()
         })
         .collect();
-    for line in readme
+    let rows: Vec<&str> = checklist
         .lines()
         .filter(|l| l.starts_with("| ") && l.contains(".rs`"))
-    {
+        .collect();
+    assert!(rows.len() > 5, "the checklist has only {} rows", rows.len());
+    for line in rows {
         for name in line.split('`').filter(|w| {
             w.chars().all(|c| c.is_ascii_lowercase() || c == '_') && w.matches('_').count() > 3
         }) {
