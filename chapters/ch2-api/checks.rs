@@ -3,13 +3,19 @@
 //! - `ch2-sendall`: sizes from 0 bytes to 64 MiB, each answer read whole and
 //!   compared; 64 MiB is far more than one `send` on a non-blocking socket
 //!   can take, so a program that sends once, or stops at the first
-//!   WouldBlock, delivers a few MiB and then nothing.
+//!   WouldBlock, delivers a few MiB and then nothing. Then a 64 MiB
+//!   answer that nobody reads: the program's socket must be non-blocking
+//!   while it waits (a blocking `sendall()` delivers every byte too).
 //! - `ch2-connect-fallback`: lists of addresses where only a later one
 //!   listens, one where the first never answers (a listener with a full
 //!   queue drops the SYN), and one where nothing listens.
 
+use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use book_support::ServerProcess;
 use book_support::check::wire::{Stop, why_it_ended};
@@ -109,9 +115,190 @@ fn check_sendall(session: &mut Session) -> Result<(), Failure> {
         }
         session.pass(expectation);
     }
-    Ok(())
+    // A program that serves one client at a time takes the next one now.
+    drop(conn);
+    check_sends_nonblocking(session, &server)
 }
 // ANCHOR_END: check_sendall
+
+/// How long the checker looks at the program's socket, once the first
+/// bytes of a 64 MiB answer have come, before it calls the socket blocking.
+/// A program that does what the exercise asks is seen non-blocking at the
+/// first look; only a failing one waits this long.
+const LOOK: Duration = Duration::from_secs(1);
+
+// ANCHOR: sends_nonblocking
+/// The exercise's point, which the bytes alone cannot show: a blocking
+/// `send` (Python's `sendall()` on a blocking socket) delivers every byte
+/// too, because it waits inside the kernel. So the checker asks for 64 MiB,
+/// takes nothing, and looks at the program's end of the connection, as
+/// `ss` or `lsof` could: while the answer waits for room, that socket must
+/// be non-blocking (`O_NONBLOCK` in `/proc/PID/fdinfo`).
+fn check_sends_nonblocking(session: &mut Session, server: &ServerProcess) -> Result<(), Failure> {
+    let expectation = "while a 64 MiB answer waits for a reader that takes nothing, \
+                       the program's socket is non-blocking";
+    let fail = |expected: &str, got: String| {
+        Err(Failure::new(expectation, expected, got).with_program(server))
+    };
+    let stream = match slow_reader(server) {
+        Ok(stream) => stream,
+        Err(e) => return fail("a TCP connection", e.to_string()),
+    };
+    if let Err(e) = (&stream).write_all(format!("{}\n", 64 << 20).as_bytes()) {
+        return fail("to send the request", e.to_string());
+    }
+    match stream.peek(&mut [0]) {
+        Ok(n) if n > 0 => {}
+        Ok(_) => return fail("the first bytes of the answer", why_it_ended(server)),
+        Err(e) => return fail("the first bytes of the answer", e.to_string()),
+    }
+    let (Ok(program_end), Ok(checker_end)) = (stream.peer_addr(), stream.local_addr()) else {
+        return fail("the connection's addresses", "none".to_string());
+    };
+    let deadline = Instant::now() + LOOK;
+    loop {
+        match socket_mode(server.pid(), program_end, checker_end) {
+            Mode::NonBlocking => break,
+            Mode::Unseen(why) => {
+                session.pass(format!(
+                    "(the program's socket could not be looked at: {why}; \
+                     whether it is non-blocking is not checked)"
+                ));
+                return Ok(());
+            }
+            Mode::Blocking if Instant::now() >= deadline => {
+                return Err(Failure::new(
+                    expectation,
+                    "a non-blocking socket, with the program waiting for room between sends",
+                    format!("a blocking socket, for {LOOK:?} after the first bytes came"),
+                )
+                .with_note(
+                    "a blocking send() or sendall() waits inside the kernel: the bytes all \
+                     come, but the loop this exercise asks for is not yours. In Python: \
+                     setblocking(False), then send() in a loop, and select() when it raises \
+                     BlockingIOError",
+                ));
+            }
+            Mode::Blocking => thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    session.pass(expectation);
+    Ok(())
+}
+// ANCHOR_END: sends_nonblocking
+
+/// A connection to the program with a small receive buffer, so that the
+/// buffers between the two ends hold a few MiB at most and a 64 MiB answer
+/// keeps the program sending, whatever limits this machine has.
+fn slow_reader(server: &ServerProcess) -> io::Result<TcpStream> {
+    let addr = server.socket_addr().map_err(io::Error::other)?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_recv_buffer_size(64 * 1024)?;
+    socket.connect_timeout(&SockAddr::from(addr), ANSWER_TIMEOUT)?;
+    let stream = TcpStream::from(socket);
+    stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
+    stream.set_write_timeout(Some(ANSWER_TIMEOUT))?;
+    Ok(stream)
+}
+
+/// What the checker saw of the program's socket.
+enum Mode {
+    NonBlocking,
+    Blocking,
+    /// Not found, or not readable: a program in a container, say.
+    Unseen(String),
+}
+
+/// The mode of the program's end of the connection `program_end` ↔
+/// `checker_end`: its inode from `/proc/net/tcp`, the process holding it
+/// (the program, or any process it started), its flags from `fdinfo`.
+fn socket_mode(pid: u32, program_end: SocketAddr, checker_end: SocketAddr) -> Mode {
+    let Some(inode) = tcp_inode(program_end, checker_end) else {
+        return Mode::Unseen(format!(
+            "no connection {program_end} -> {checker_end} in /proc/net/tcp"
+        ));
+    };
+    let Some(flags) = socket_flags(pid, &format!("socket:[{inode}]")) else {
+        return Mode::Unseen(format!("no process of yours holds socket {inode}"));
+    };
+    let Some(nonblock) = nonblock_bit() else {
+        return Mode::Unseen("this system's fdinfo shows no O_NONBLOCK".to_string());
+    };
+    if flags & nonblock != 0 {
+        Mode::NonBlocking
+    } else {
+        Mode::Blocking
+    }
+}
+
+/// An address as `/proc/net/tcp` and `tcp6` print it: the address's
+/// 32-bit words in the machine's byte order, in hex, then the port.
+fn proc_net_address(addr: SocketAddr) -> String {
+    let octets = match addr.ip() {
+        IpAddr::V4(ip) => ip.octets().to_vec(),
+        IpAddr::V6(ip) => ip.octets().to_vec(),
+    };
+    let words: String = octets
+        .chunks(4)
+        .map(|w| format!("{:08X}", u32::from_ne_bytes([w[0], w[1], w[2], w[3]])))
+        .collect();
+    format!("{words}:{:04X}", addr.port())
+}
+
+/// The inode of the socket whose local address is `local` and remote
+/// address `remote`.
+fn tcp_inode(local: SocketAddr, remote: SocketAddr) -> Option<u64> {
+    let table = if local.is_ipv4() { "tcp" } else { "tcp6" };
+    let text = fs::read_to_string(format!("/proc/net/{table}")).ok()?;
+    let (local, remote) = (proc_net_address(local), proc_net_address(remote));
+    text.lines().skip(1).find_map(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.get(1) == Some(&local.as_str()) && cols.get(2) == Some(&remote.as_str()) {
+            cols.get(9)?.parse().ok()
+        } else {
+            None
+        }
+    })
+}
+
+/// The file status flags of the descriptor that is `link` (`socket:[N]`)
+/// in process `pid`, or failing that in any process this user can read.
+fn socket_flags(pid: u32, link: &str) -> Option<u32> {
+    let others = fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok());
+    std::iter::once(pid).chain(others).find_map(|pid| {
+        fs::read_dir(format!("/proc/{pid}/fd"))
+            .ok()?
+            .flatten()
+            .find(|fd| fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == link))
+            .and_then(|fd| {
+                fdinfo_flags(&format!("/proc/{pid}/fdinfo/{}", fd.file_name().to_str()?))
+            })
+    })
+}
+
+/// The `flags:` line of an fdinfo file (octal).
+fn fdinfo_flags(path: &str) -> Option<u32> {
+    let text = fs::read_to_string(path).ok()?;
+    let flags = text.lines().find_map(|l| l.strip_prefix("flags:"))?;
+    u32::from_str_radix(flags.trim(), 8).ok()
+}
+
+/// O_NONBLOCK as fdinfo shows it (its value differs between
+/// architectures): the flag that a socket of our own gains when it is
+/// made non-blocking.
+fn nonblock_bit() -> Option<u32> {
+    let socket = UdpSocket::bind("127.0.0.1:0").ok()?;
+    let path = format!("/proc/self/fdinfo/{}", socket.as_raw_fd());
+    socket.set_nonblocking(true).ok()?;
+    let on = fdinfo_flags(&path)?;
+    socket.set_nonblocking(false).ok()?;
+    let off = fdinfo_flags(&path)?;
+    Some(on & !off).filter(|&bit| bit != 0)
+}
 
 /// A port free on both 127.0.0.1 and ::1, held on both by sockets that are
 /// bound but do not listen (so connecting there is refused). Returns the
