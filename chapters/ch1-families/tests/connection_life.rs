@@ -7,7 +7,9 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use book_support::observe::eventually;
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
@@ -83,20 +85,20 @@ fn kernel_entry(local: SocketAddr, remote: SocketAddr) -> Option<Entry> {
 
 /// Looks at the kernel's table until `wanted` says yes, for at most
 /// [`WAIT`], and returns what it saw last. A packet on loopback is handled
-/// almost at once, but not always before the call that sent it returns.
+/// almost at once, but not always before the call that sent it returns; a
+/// state change sends no event a test could wait on, so this looks again
+/// every few milliseconds ([`eventually`]).
 fn kernel_entry_when(
     local: SocketAddr,
     remote: SocketAddr,
     wanted: impl Fn(&Option<Entry>) -> bool,
 ) -> Option<Entry> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let entry = kernel_entry(local, remote);
-        if wanted(&entry) || Instant::now() >= deadline {
-            return entry;
-        }
-        std::thread::yield_now();
-    }
+    let mut entry = None;
+    eventually(WAIT, || {
+        entry = kernel_entry(local, remote);
+        wanted(&entry)
+    });
+    entry
 }
 
 // ANCHOR: handshake
