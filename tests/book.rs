@@ -109,3 +109,11 @@ fn no_page_shows_a_destructive_command() {
         found.join("\n")
     );
 }
+
+#[test]
+fn every_chapter_page_holds_one_idea() {
+    assert_no_problems(
+        "chapter pages too long to hold one idea",
+        &book::check_page_lengths(xtask::workspace_root()),
+    );
+}

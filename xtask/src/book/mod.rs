@@ -31,7 +31,7 @@ pub use console::check_console_blocks;
 pub use includes::check_includes;
 pub use serve::{ServeOptions, serve, serve_files};
 pub(crate) use sources::source_dir;
-pub use structure::{check_chapters_referenced, check_summary};
+pub use structure::{PAGE_WORDS, check_chapters_referenced, check_page_lengths, check_summary};
 
 use crate::Problem;
 
