@@ -179,6 +179,69 @@ fn link_targets(page: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The most words of prose a chapter page may hold: one idea a page, read
+/// in one sitting.
+pub const PAGE_WORDS: usize = 1_600;
+
+/// Checks that no chapter page (a page in a `chN/` folder) holds more than
+/// [`PAGE_WORDS`] words of prose: words outside code blocks, listings and
+/// `{{#include}}` lines. A longer page is two ideas, or one told twice.
+pub fn check_page_lengths(root: &Path) -> Vec<Problem> {
+    check_with(root, |sources| {
+        sources
+            .pages
+            .iter()
+            .filter(|page| {
+                page.path
+                    .strip_prefix(&sources.src)
+                    .ok()
+                    .and_then(|inside| inside.components().next())
+                    .and_then(|first| first.as_os_str().to_str())
+                    .is_some_and(|folder| {
+                        folder.len() > 2
+                            && folder.starts_with("ch")
+                            && folder[2..].bytes().all(|b| b.is_ascii_digit())
+                    })
+            })
+            .filter_map(|page| {
+                let words = prose_words(&page.text);
+                (words > PAGE_WORDS).then(|| {
+                    Problem::in_file(
+                        &sources.root,
+                        &page.path,
+                        format!(
+                            "{words} words of prose, over the {PAGE_WORDS} a page may hold: \
+                             split it into pages of one idea each"
+                        ),
+                    )
+                })
+            })
+            .collect()
+    })
+}
+
+/// The words of `markdown` a reader reads as prose: text and inline code
+/// outside code blocks, with `{{#...}}` directives left out.
+pub(crate) fn prose_words(markdown: &str) -> usize {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let mut in_code_block = false;
+    let mut words = 0;
+    for (event, _) in crate::readme::parse_markdown(markdown) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::Text(text) | Event::Code(text) if !in_code_block => {
+                words += text
+                    .split_whitespace()
+                    .filter(|word| !word.starts_with("{{#") && !word.ends_with("}}"))
+                    .count();
+            }
+            _ => {}
+        }
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,67 +317,4 @@ mod tests {
             ["chapters/ch1-alone: no include or link in the book points into chapters/ch1-alone/"]
         );
     }
-}
-
-/// The most words of prose a chapter page may hold: one idea a page, read
-/// in one sitting.
-pub const PAGE_WORDS: usize = 1_600;
-
-/// Checks that no chapter page (a page in a `chN/` folder) holds more than
-/// [`PAGE_WORDS`] words of prose: words outside code blocks, listings and
-/// `{{#include}}` lines. A longer page is two ideas, or one told twice.
-pub fn check_page_lengths(root: &Path) -> Vec<Problem> {
-    check_with(root, |sources| {
-        sources
-            .pages
-            .iter()
-            .filter(|page| {
-                page.path
-                    .strip_prefix(&sources.src)
-                    .ok()
-                    .and_then(|inside| inside.components().next())
-                    .and_then(|first| first.as_os_str().to_str())
-                    .is_some_and(|folder| {
-                        folder.len() > 2
-                            && folder.starts_with("ch")
-                            && folder[2..].bytes().all(|b| b.is_ascii_digit())
-                    })
-            })
-            .filter_map(|page| {
-                let words = prose_words(&page.text);
-                (words > PAGE_WORDS).then(|| {
-                    Problem::in_file(
-                        &sources.root,
-                        &page.path,
-                        format!(
-                            "{words} words of prose, over the {PAGE_WORDS} a page may hold: \
-                             split it into pages of one idea each"
-                        ),
-                    )
-                })
-            })
-            .collect()
-    })
-}
-
-/// The words of `markdown` a reader reads as prose: text and inline code
-/// outside code blocks, with `{{#...}}` directives left out.
-pub(crate) fn prose_words(markdown: &str) -> usize {
-    use pulldown_cmark::{Event, Tag, TagEnd};
-    let mut in_code_block = false;
-    let mut words = 0;
-    for (event, _) in crate::readme::parse_markdown(markdown) {
-        match event {
-            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
-            Event::End(TagEnd::CodeBlock) => in_code_block = false,
-            Event::Text(text) | Event::Code(text) if !in_code_block => {
-                words += text
-                    .split_whitespace()
-                    .filter(|word| !word.starts_with("{{#") && !word.ends_with("}}"))
-                    .count();
-            }
-            _ => {}
-        }
-    }
-    words
 }
