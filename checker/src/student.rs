@@ -236,6 +236,12 @@ fn manifest(
     manifest.insert("package".into(), package.into());
     manifest.insert("dependencies".into(), dependencies.into());
     manifest.insert("lints".into(), starter_lints());
+    // The book's build settings: the same settings give the same builds of
+    // the chapters and their dependencies, found in the book's target folder
+    // instead of built again.
+    if let Some(profile) = read_table(&root.join("Cargo.toml"))?.get("profile") {
+        manifest.insert("profile".into(), profile.clone());
+    }
     // A workspace of its own: the book's workspace leaves it out.
     manifest.insert("workspace".into(), toml::Table::new().into());
 
