@@ -17,6 +17,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 /// since two cores run many tests at once; a healthy run needs microseconds.
 const WAIT: Duration = Duration::from_secs(10);
 
+// ANCHOR: helpers
 /// A listener on 127.0.0.1 and a port the system chooses, and its address.
 fn listener() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -24,13 +25,15 @@ fn listener() -> (TcpListener, SocketAddr) {
     (listener, address)
 }
 
-/// Reads once, waiting at most [`WAIT`].
+/// Reads once, waiting at most [`WAIT`] (ten seconds): the bytes it got,
+/// empty at the end of the stream.
 fn read_once(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     stream.set_read_timeout(Some(WAIT))?;
     let mut buffer = [0; 64];
     let n = stream.read(&mut buffer)?;
     Ok(buffer[..n].to_vec())
 }
+// ANCHOR_END: helpers
 
 /// One connection in the kernel's table of IPv4 TCP sockets.
 #[derive(Debug, Clone, PartialEq, Eq)]
