@@ -20,8 +20,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -48,7 +49,7 @@ pub struct ServerProcess {
     address: String,
     /// The first line as printed: `listening on ADDR`.
     listening_line: String,
-    lines: Receiver<String>,
+    lines: Lines,
     /// `None` when stderr shares stdout's pipe.
     stderr: Option<tempfile::NamedTempFile>,
     program: String,
@@ -370,18 +371,49 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Reads `stdout` line by line on a background thread. The channel closes
-/// when the program closes its stdout (usually: when it exits). A line ends
-/// at `\n` or `\r\n`, neither kept; bytes that are not UTF-8 are shown as
-/// U+FFFD rather than ending the reading.
-fn read_lines(stdout: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
+/// The longest line kept whole: a longer one is cut there, and the rest of
+/// it skipped, so that a program that writes without newlines cannot fill
+/// the checker's memory.
+const LONGEST_LINE: usize = 64 * 1024;
+
+/// The most bytes of lines kept waiting for a reader. A program that
+/// floods its output beyond that loses the lines nobody read, and says so in
+/// a last line; it is never blocked, and the checker's memory stays bounded.
+const MOST_PENDING: usize = 8 << 20;
+
+/// The lines a program printed, as [`read_lines`] hands them over.
+struct Lines {
+    receiver: Receiver<String>,
+    /// Bytes sent and not yet received.
+    pending: Arc<AtomicUsize>,
+}
+
+impl Lines {
+    /// The next line, waiting at most `timeout`.
+    fn recv_timeout(&self, timeout: Duration) -> Result<String, RecvTimeoutError> {
+        let line = self.receiver.recv_timeout(timeout)?;
+        self.pending.fetch_sub(line.len(), Ordering::Relaxed);
+        Ok(line)
+    }
+}
+
+/// Reads `stdout` line by line on a thread of its own (without the newline,
+/// and without a `\r` before it), lines over [`LONGEST_LINE`] cut, at most
+/// [`MOST_PENDING`] bytes of them kept waiting.
+fn read_lines(stdout: impl Read + Send + 'static) -> Lines {
+    let (tx, receiver) = mpsc::channel();
+    let pending = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&pending);
     thread::spawn(move || {
         let mut reader = BufReader::new(stdout);
         let mut bytes = Vec::new();
+        let mut dropped = 0usize;
         loop {
             bytes.clear();
-            match reader.read_until(b'\n', &mut bytes) {
+            match (&mut reader)
+                .take(LONGEST_LINE as u64)
+                .read_until(b'\n', &mut bytes)
+            {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
@@ -390,16 +422,28 @@ fn read_lines(stdout: impl Read + Send + 'static) -> Receiver<String> {
                 if bytes.last() == Some(&b'\r') {
                     bytes.pop();
                 }
+            } else if bytes.len() == LONGEST_LINE {
+                let _ = reader.skip_until(b'\n');
+                bytes.extend_from_slice(" [line cut at 64 KiB]".as_bytes());
             }
-            if tx
-                .send(String::from_utf8_lossy(&bytes).into_owned())
-                .is_err()
-            {
-                break;
+            let line = String::from_utf8_lossy(&bytes).into_owned();
+            if counted.load(Ordering::Relaxed) + line.len() > MOST_PENDING {
+                dropped += 1;
+                continue;
+            }
+            counted.fetch_add(line.len(), Ordering::Relaxed);
+            if tx.send(line).is_err() {
+                return;
             }
         }
+        if dropped > 0 {
+            let _ = tx.send(format!(
+                "[{dropped} more lines not kept: the program printed over {} MiB that nobody read]",
+                MOST_PENDING >> 20
+            ));
+        }
     });
-    rx
+    Lines { receiver, pending }
 }
 
 /// Gives the program the signal dispositions a terminal gives it: SIGINT
@@ -429,4 +473,78 @@ fn describe(command: &Command) -> String {
     let mut words = vec![command.get_program().to_string_lossy().into_owned()];
     words.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
     words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    /// Every line `read_lines` hands over for `output`, until the end.
+    fn all_lines(output: Vec<u8>) -> Vec<String> {
+        let lines = read_lines(Cursor::new(output));
+        std::iter::from_fn(|| lines.recv_timeout(Duration::from_secs(10)).ok()).collect()
+    }
+
+    #[test]
+    fn lines_end_at_a_newline_with_or_without_a_carriage_return() {
+        assert_eq!(
+            all_lines(b"one\ntwo\r\nthree".to_vec()),
+            ["one", "two", "three"]
+        );
+    }
+
+    #[test]
+    fn a_line_without_end_is_cut_and_the_next_one_kept() {
+        let mut output = vec![b'x'; 3 * LONGEST_LINE];
+        output.extend_from_slice(b"\nnext\n");
+        let lines = all_lines(output);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("xxx") && lines[0].ends_with("[line cut at 64 KiB]"));
+        assert!(lines[0].len() < LONGEST_LINE + 100);
+        assert_eq!(lines[1], "next");
+    }
+
+    /// A reader of `bytes` that says when it has given them all.
+    struct Told {
+        bytes: Cursor<Vec<u8>>,
+        done: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl Read for Told {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.bytes.read(buf)?;
+            if n == 0 {
+                self.done.store(true, Ordering::SeqCst);
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_flood_nobody_reads_is_dropped_and_said() {
+        // 16 MiB in lines of 1 KiB, none read until all were written: the
+        // reader keeps 8 MiB of them and counts the rest.
+        let line = [vec![b'y'; 1023], vec![b'\n']].concat();
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let source = read_lines(Told {
+            bytes: Cursor::new(line.repeat(16 * 1024)),
+            done: Arc::clone(&done),
+        });
+        assert!(crate::observe::eventually(Duration::from_secs(20), || {
+            done.load(Ordering::SeqCst)
+        }));
+        let lines: Vec<String> =
+            std::iter::from_fn(|| source.recv_timeout(Duration::from_secs(10)).ok()).collect();
+        let kept = lines.len() - 1;
+        assert_eq!(kept * 1023, MOST_PENDING / 1023 * 1023, "{kept} lines kept");
+        assert_eq!(
+            lines.last().unwrap(),
+            &format!(
+                "[{} more lines not kept: the program printed over 8 MiB that nobody read]",
+                16 * 1024 - kept
+            )
+        );
+    }
 }
