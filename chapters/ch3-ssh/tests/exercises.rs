@@ -30,7 +30,15 @@ fn every_exercise_has_a_checker() {
     ))
     .unwrap();
     let names: Vec<&str> = checkers().iter().map(|c| c.name).collect();
-    assert_eq!(names, ["ch3-recv-exact", "ch3-frame-codec"]);
+    assert_eq!(
+        names,
+        [
+            "ch3-recv-exact",
+            "ch3-frame-codec",
+            "ch3-time-limit",
+            "ch3-ssh-client"
+        ]
+    );
     for name in names {
         assert!(toml.contains(&format!("name = \"{name}\"")), "{name}");
     }
@@ -105,3 +113,93 @@ fn frame_codec_fails_a_codec_without_a_limit() {
         text(err.as_bytes())
     );
 }
+
+#[test]
+fn time_limit_passes_the_solution() {
+    let passed = judge(
+        "ch3-time-limit",
+        &[
+            env!("CARGO_BIN_EXE_ch3-time-limit"),
+            "--port",
+            "{port}",
+            "--time-limit",
+            "1",
+        ],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 4, "{passed:?}");
+}
+
+#[test]
+fn time_limit_fails_no_limit_and_a_kill_of_the_shell_alone() {
+    let Some(python) = python3() else { return };
+    let none = program("time_limit_none.py");
+    let args = ["--port", "{port}", "--time-limit", "1"];
+    let err = judge("ch3-time-limit", &[&[python, &none][..], &args].concat()).unwrap_err();
+    assert!(
+        err.starts_with("a command still running after 1 s is killed")
+            && err.contains("nothing within"),
+        "{err}"
+    );
+    let shell_only = program("time_limit_kills_shell_only.py");
+    let err = judge(
+        "ch3-time-limit",
+        &[&[python, &shell_only][..], &args].concat(),
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with("a command's background process is killed with it")
+            && err.contains("it still runs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ssh_client_passes_the_solution() {
+    let passed = judge(
+        "ch3-ssh-client",
+        &[env!("CARGO_BIN_EXE_ch3-ssh-client"), "--port", "{port}"],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 4, "{passed:?}");
+}
+
+#[test]
+fn ssh_client_fails_a_server_program_and_one_that_is_not_there() {
+    // A server is no client: it never connects.
+    let err = judge(
+        "ch3-ssh-client",
+        &[env!("CARGO_BIN_EXE_ch3-time-limit"), "--port", "{port}"],
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with("the program connects to the server"),
+        "{err}"
+    );
+    let err = judge(
+        "ch3-ssh-client",
+        &["/nonexistent/client", "--port", "{port}"],
+    )
+    .unwrap_err();
+    assert!(err.contains("cannot start"), "{err}");
+}
+
+#[test]
+fn ssh_client_fails_one_recv_and_the_course_loop() {
+    let Some(python) = python3() else { return };
+    let once = program("ssh_client_recv_once.py");
+    let err = judge("ch3-ssh-client", &[python, &once, "--port", "{port}"]).unwrap_err();
+    assert!(
+        err.starts_with("a result of 2000000 bytes is printed whole")
+            && err.contains("got:      1000 bytes"),
+        "{err}"
+    );
+    let course = program("ssh_client_course_loop.py");
+    let err = judge("ch3-ssh-client", &[python, &course, "--port", "{port}"]).unwrap_err();
+    assert!(
+        err.starts_with("a server that closes in the middle of a result")
+            && err.contains("still running"),
+        "{err}"
+    );
+}
+

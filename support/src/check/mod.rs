@@ -26,6 +26,7 @@ use std::time::Duration;
 use crate::process::ServerProcess;
 
 pub mod bytes;
+pub mod client;
 pub mod wire;
 
 pub use bytes::show_bytes;
@@ -92,7 +93,7 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 /// Turns a program's stderr into one helpful line, or nothing.
-fn describe_stderr(stderr: &str) -> Option<String> {
+pub(crate) fn describe_stderr(stderr: &str) -> Option<String> {
     if let Some(pos) = stderr.find("not yet implemented") {
         let rest = stderr[pos..].lines().next().unwrap_or_default();
         return Some(format!(
@@ -143,33 +144,41 @@ impl Program {
         self.words.join(" ")
     }
 
-    /// Starts the program with `{port}` set to `0` and `{path}` set to
-    /// `socket_path` (when given), and waits for its `listening on` line.
-    pub fn start(&self, socket_path: Option<&Path>) -> Result<ServerProcess, Failure> {
+    /// The command that runs the program, with `{port}` set to `port` and
+    /// `{path}` to `path` (when given), in its folder, with its
+    /// environment; `None` for an empty command line.
+    pub fn command(&self, port: &str, path: Option<&Path>) -> Option<Command> {
         let words: Vec<String> = self
             .words
             .iter()
             .map(|w| {
-                let w = w.replace("{port}", "0");
-                match socket_path {
+                let w = w.replace("{port}", port);
+                match path {
                     Some(p) => w.replace("{path}", &p.to_string_lossy()),
                     None => w,
                 }
             })
             .collect();
-        let Some((program, args)) = words.split_first() else {
-            return Err(Failure::new(
-                "starting the program",
-                "a command line",
-                "an empty one",
-            ));
-        };
+        let (program, args) = words.split_first()?;
         let mut command = Command::new(program);
         command.args(args);
         if let Some(dir) = &self.dir {
             command.current_dir(dir);
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        Some(command)
+    }
+
+    /// Starts the program with `{port}` set to `0` and `{path}` set to
+    /// `socket_path` (when given), and waits for its `listening on` line.
+    pub fn start(&self, socket_path: Option<&Path>) -> Result<ServerProcess, Failure> {
+        let Some(command) = self.command("0", socket_path) else {
+            return Err(Failure::new(
+                "starting the program",
+                "a command line",
+                "an empty one",
+            ));
+        };
         ServerProcess::spawn(command).map_err(|err| {
             Failure::new(
                 "the program starts and prints `listening on ADDR` as its first line",
@@ -298,4 +307,38 @@ pub fn check_program(
     result
         .map(|()| passed)
         .map_err(|failure| failure.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_keeps_every_word_whole_and_fills_the_placeholders() {
+        let program = Program::new(
+            [
+                "/a path/python3",
+                "-c",
+                "print(\"x\")\n\t'q'",
+                "--port",
+                "{port}",
+                "{path}/f",
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+        .in_dir("/tmp/a \"dir\"")
+        .with_env("K", "v w");
+        let command = program.command("4242", Some(Path::new("/r o"))).unwrap();
+        assert_eq!(command.get_program(), "/a path/python3");
+        let args: Vec<_> = command.get_args().collect();
+        assert_eq!(
+            args,
+            ["-c", "print(\"x\")\n\t'q'", "--port", "4242", "/r o/f"]
+        );
+        assert_eq!(command.get_current_dir(), Some(Path::new("/tmp/a \"dir\"")));
+        let env: Vec<_> = command.get_envs().collect();
+        assert_eq!(env, [("K".as_ref(), Some("v w".as_ref()))]);
+        assert!(Program::new(Vec::new()).command("0", None).is_none());
+    }
 }
