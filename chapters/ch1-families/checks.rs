@@ -7,7 +7,7 @@
 
 use std::fmt::Display;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixDatagram;
@@ -15,12 +15,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use book_support::ServerProcess;
-use book_support::check::wire::SETTLE;
-use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session, show_bytes};
+use book_support::check::wire::{SETTLE, why_it_ended};
+use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session, Wire, show_bytes};
+use socket2::{Domain, SockAddr, SockRef, Socket, Type};
 
 /// Every checker of chapter 1, one per exercise in `exercises.toml`.
 pub fn checkers() -> Vec<Checker> {
     vec![
+        Checker {
+            name: "ch1-tcp-echo",
+            run: check_tcp_echo,
+        },
         Checker {
             name: "ch1-udp-echo",
             run: check_udp_echo,
@@ -28,6 +33,10 @@ pub fn checkers() -> Vec<Checker> {
         Checker {
             name: "ch1-unix-echo",
             run: check_unix_echo,
+        },
+        Checker {
+            name: "ch1-seqpacket",
+            run: check_seqpacket,
         },
     ]
 }
@@ -266,33 +275,95 @@ fn setup(what: &str, err: io::Error) -> Failure {
     )
 }
 
+/// The address the program printed, which must be 127.0.0.1 and the port
+/// the system chose.
+fn loopback_address(server: &ServerProcess) -> Result<SocketAddr, Failure> {
+    let expectation = "the program listens on 127.0.0.1 and prints the real port";
+    let fail = |expected: &str, got: String| {
+        Err(Failure::new(expectation, expected, got).with_program(server))
+    };
+    let Ok(address) = server.socket_addr() else {
+        return fail(
+            "`listening on 127.0.0.1:` and the port the system chose",
+            server.address().to_string(),
+        );
+    };
+    if address.port() == 0 {
+        return fail(
+            "127.0.0.1 and a port other than 0",
+            format!(
+                "{address}: port 0 asks the system for a port; print the one it chose (local_addr)"
+            ),
+        );
+    }
+    if address.ip() != Ipv4Addr::LOCALHOST {
+        return fail("127.0.0.1 and a port other than 0", address.to_string());
+    }
+    Ok(address)
+}
+
+// ANCHOR: check_tcp_echo
+/// `ch1-tcp-echo`: a TCP echo server that takes its clients one at a time.
+fn check_tcp_echo(session: &mut Session) -> Result<(), Failure> {
+    let server = session.start(None)?;
+    let address = loopback_address(&server)?;
+    session.pass(format!("listens on {address}"));
+
+    let mut first = Wire::new(&server);
+    first.exchange("a short message comes back", b"hello", b"hello")?;
+    session.pass("a short message comes back");
+    let more =
+        "a second message on the same connection comes back (keep reading until the client ends)";
+    first.exchange(more, b"and more", b"and more")?;
+    session.pass("a second message on the same connection comes back");
+    let big = big_message();
+    first.exchange("60,000 bytes come back, every one, in order", &big, &big)?;
+    session.pass("60,000 bytes come back, every one, in order");
+    // The client says it has finished: the server reads 0, and closes.
+    first.finish_sending();
+    first.expect_close(
+        "when the client ends its side, the server closes the connection (read returned 0: stop)",
+    )?;
+    drop(first);
+    session.pass("when the client ends, the server closes the connection");
+
+    let mut second = Wire::new(&server);
+    second.exchange(
+        "a second client is served after the first",
+        b"next",
+        b"next",
+    )?;
+    second.finish_sending();
+    second.expect_close("the second client's connection closes when it ends")?;
+    drop(second);
+    session.pass("a second client is served after the first");
+
+    // A client that resets its connection (SO_LINGER 0, then close): the
+    // server's next read fails with "connection reset by peer".
+    let mut rude = Wire::new(&server);
+    rude.exchange("a third client is served", b"bye", b"bye")?;
+    if let Some(stream) = rude.stream() {
+        let _ = SockRef::from(&*stream).set_linger(Some(Duration::ZERO));
+    }
+    drop(rude);
+    let mut fourth = Wire::new(&server);
+    fourth.exchange(
+        "after a client resets its connection, the next client is served \
+         (a reset ends that client, not the server)",
+        b"still there?",
+        b"still there?",
+    )?;
+    session.pass("a client's reset ends that client, not the server");
+    Ok(())
+}
+// ANCHOR_END: check_tcp_echo
+
 // ANCHOR: check_udp_echo
 /// `ch1-udp-echo`: a UDP echo server on 127.0.0.1.
 fn check_udp_echo(session: &mut Session) -> Result<(), Failure> {
     let server = session.start(None)?;
+    let address = loopback_address(&server)?;
     let mut talk = Talk { server };
-    let expectation = "the program listens on 127.0.0.1 and prints the real port";
-    let address = match talk.server.socket_addr() {
-        Ok(address) => address,
-        Err(_) => {
-            let got = talk.server.address().to_string();
-            return Err(talk.fail(
-                expectation,
-                "`listening on 127.0.0.1:` and the port the system chose",
-                got,
-            ));
-        }
-    };
-    if address.ip() != Ipv4Addr::LOCALHOST || address.port() == 0 {
-        let got = if address.port() == 0 {
-            format!(
-                "{address}: port 0 asks the system for a port; print the one it chose (local_addr)"
-            )
-        } else {
-            address.to_string()
-        };
-        return Err(talk.fail(expectation, "127.0.0.1 and a port other than 0", got));
-    }
     session.pass(format!("listens on {address}"));
 
     let client = |what: &str| UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| setup(what, e));
@@ -393,3 +464,160 @@ fn check_unix_echo(session: &mut Session) -> Result<(), Failure> {
     Ok(())
 }
 // ANCHOR_END: check_unix_echo
+
+/// One seqpacket client of the program under test.
+struct SeqClient<'a> {
+    server: &'a ServerProcess,
+    socket: Socket,
+}
+
+impl<'a> SeqClient<'a> {
+    /// Connects a `SOCK_SEQPACKET` socket to `path`.
+    fn connect(server: &'a ServerProcess, path: &Path, step: &str) -> Result<Self, Failure> {
+        let fail = |got: String| Failure::new(step, "a seqpacket connection", got);
+        let socket = Socket::new(Domain::UNIX, Type::SEQPACKET, None)
+            .map_err(|e| setup("makes a seqpacket socket", e))?;
+        let address = SockAddr::unix(path).map_err(|e| setup("makes the socket address", e))?;
+        if let Err(err) = socket.connect(&address) {
+            // EPROTOTYPE, "Protocol wrong type for socket": the socket at
+            // PATH is of another type. (Its number differs between
+            // architectures; its message does not.)
+            if err.to_string().contains("wrong type") {
+                return Err(fail(format!("{err}")).with_note(
+                    "a SOCK_SEQPACKET client can connect only to a SOCK_SEQPACKET socket: \
+                     is yours SOCK_STREAM or SOCK_DGRAM?",
+                ));
+            }
+            let why = match server.settle(SETTLE) {
+                Some(status) => format!("the program ended ({status})"),
+                None => err.to_string(),
+            };
+            return Err(fail(why).with_program(server));
+        }
+        if let Err(err) = socket.set_read_timeout(Some(ANSWER_TIMEOUT)) {
+            return Err(setup("sets a receive timeout", err));
+        }
+        Ok(SeqClient { server, socket })
+    }
+
+    /// Sends one message.
+    fn send(&self, step: &str, message: &[u8]) -> Result<(), Failure> {
+        match self.socket.send(message) {
+            Ok(_) => Ok(()),
+            // A program that died is told by the answer that does not come.
+            Err(_) if self.server.settle(SETTLE).is_some() => Ok(()),
+            Err(err) => Err(Failure::new(
+                step,
+                format!("to send a message of {} bytes", message.len()),
+                format!("an error: {err}"),
+            )
+            .with_program(self.server)),
+        }
+    }
+
+    /// Receives one message; `None` at the end of the connection.
+    fn receive(&self, step: &str, expected: &str) -> Result<Option<Vec<u8>>, Failure> {
+        let mut buf = vec![0; 65_536];
+        match (&self.socket).read(&mut buf) {
+            Ok(0) => Ok(None),
+            Ok(n) => Ok(Some(buf[..n].to_vec())),
+            Err(err) => {
+                let got = if is_timeout(&err) {
+                    format!("nothing within {ANSWER_TIMEOUT:?}")
+                } else {
+                    format!("nothing: {}", why_it_ended(self.server))
+                };
+                Err(Failure::new(step, expected, got).with_program(self.server))
+            }
+        }
+    }
+
+    /// Expects one message holding exactly `answer`.
+    fn expect(&self, step: &str, answer: &str) -> Result<(), Failure> {
+        let expected = format!("one message, {}", show_bytes(answer.as_bytes()));
+        match self.receive(step, &expected)? {
+            Some(got) if got == answer.as_bytes() => Ok(()),
+            Some(got) => {
+                let mut text = format!("a message of {} bytes, {}", got.len(), show_bytes(&got));
+                if answer == "60000" && got.iter().all(u8::is_ascii_digit) {
+                    text.push_str(
+                        ": the size of what one read returned (is the buffer too small?)",
+                    );
+                }
+                Err(Failure::new(step, expected, text).with_program(self.server))
+            }
+            None => Err(Failure::new(
+                step,
+                expected,
+                format!("the end of the connection: {}", why_it_ended(self.server)),
+            )
+            .with_program(self.server)),
+        }
+    }
+
+    /// Ends our side, and expects the program to close its side.
+    fn expect_close(&self, step: &str) -> Result<(), Failure> {
+        let _ = self.socket.shutdown(std::net::Shutdown::Write);
+        match self.receive(step, "the end of the connection")? {
+            None => Ok(()),
+            Some(got) => Err(Failure::new(
+                step,
+                "the end of the connection",
+                format!("a message, {}", show_bytes(&got)),
+            )),
+        }
+    }
+}
+
+// ANCHOR: check_seqpacket
+/// `ch1-seqpacket`: a Unix seqpacket server that answers each message with
+/// its size.
+fn check_seqpacket(session: &mut Session) -> Result<(), Failure> {
+    session.require_path("the path of its socket", "python3 my_server.py {path}")?;
+    let path = session.scratch_path("seq.sock");
+    let server = session.start(Some(&path))?;
+    if Path::new(server.address()) != path {
+        return Err(Failure::new(
+            "the program prints `listening on PATH` with the path it was given",
+            path.display().to_string(),
+            server.address().to_string(),
+        )
+        .with_program(&server));
+    }
+    session.pass("prints `listening on PATH`");
+
+    let first = SeqClient::connect(
+        &server,
+        &path,
+        "a SOCK_SEQPACKET client can connect to PATH",
+    )?;
+    session.pass("a SOCK_SEQPACKET client connects to PATH");
+    let step = "the message `hello` is answered with one message, `5`";
+    first.send(step, b"hello")?;
+    first.expect(step, "5")?;
+    session.pass(step);
+    let step = "three messages sent at once are answered `3`, `3`, `5`: one answer per message";
+    for message in [&b"one"[..], b"two", b"three"] {
+        first.send(step, message)?;
+    }
+    for answer in ["3", "3", "5"] {
+        first.expect(step, answer)?;
+    }
+    session.pass("three messages sent at once get three answers, `3`, `3` and `5`");
+    let step = "a message of 60,000 bytes is answered `60000`";
+    first.send(step, &big_message())?;
+    first.expect(step, "60000")?;
+    session.pass(step);
+    first.expect_close("when the client ends its side, the program closes the connection")?;
+    drop(first);
+    session.pass("when the client ends, the program closes the connection");
+
+    let second = SeqClient::connect(&server, &path, "a second client can connect")?;
+    let step = "a second client is served after the first";
+    second.send(step, b"again")?;
+    second.expect(step, "5")?;
+    session.pass(step);
+    Ok(())
+}
+// ANCHOR_END: check_seqpacket
+

@@ -1,5 +1,8 @@
 //! The exercises' checkers: black-box, over real sockets.
 //!
+//! - `ch2-read-timeout`: an echo, then silence: the program must ask
+//!   `still there?` (its read timed out) and keep the connection, and ask
+//!   no faster than its one-second timeout allows.
 //! - `ch2-sendall`: sizes from 0 bytes to 64 MiB, each answer read whole and
 //!   compared; 64 MiB is far more than one `send` on a non-blocking socket
 //!   can take, so a program that sends once, or stops at the first
@@ -9,17 +12,21 @@
 //! - `ch2-connect-fallback`: lists of addresses where only a later one
 //!   listens, one where the first never answers (a listener with a full
 //!   queue drops the SYN), and one where nothing listens.
+//! - `ch2-relay`: the checker is both the client and the upstream (a Unix
+//!   socket at `{path}`), and watches bytes and ends cross the relay: both
+//!   ways at once, each side's end passed on, the other direction still open.
 
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use book_support::ServerProcess;
 use book_support::check::wire::{Stop, why_it_ended};
-use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session};
+use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session, show_bytes};
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use ch2_api::listen::full_queue;
@@ -28,6 +35,10 @@ use ch2_api::listen::full_queue;
 pub fn checkers() -> Vec<Checker> {
     vec![
         Checker {
+            name: "ch2-read-timeout",
+            run: check_read_timeout,
+        },
+        Checker {
             name: "ch2-sendall",
             run: check_sendall,
         },
@@ -35,11 +46,15 @@ pub fn checkers() -> Vec<Checker> {
             name: "ch2-connect-fallback",
             run: check_connect_fallback,
         },
+        Checker {
+            name: "ch2-relay",
+            run: check_relay,
+        },
     ]
 }
 
 /// Connects to the program with bounded waits.
-fn connect(server: &mut ServerProcess) -> Result<BufReader<TcpStream>, Failure> {
+fn connect(server: &ServerProcess) -> Result<BufReader<TcpStream>, Failure> {
     let stream = server
         .socket_addr()
         .map_err(|e| e.to_string())
@@ -77,8 +92,8 @@ fn read_up_to(conn: &mut impl Read, size: usize) -> (Vec<u8>, Option<Stop>) {
 
 // ANCHOR: check_sendall
 fn check_sendall(session: &mut Session) -> Result<(), Failure> {
-    let mut server = session.start(None)?;
-    let mut conn = connect(&mut server)?;
+    let server = session.start(None)?;
+    let mut conn = connect(&server)?;
     for size in [5, 0, 100_000, 64 << 20, 3] {
         let expectation = format!("the answer to a request for {size} bytes");
         if let Err(e) = conn.get_mut().write_all(format!("{size}\n").as_bytes()) {
@@ -410,8 +425,8 @@ fn send_and_read(conn: &mut BufReader<TcpStream>, line: &str) -> io::Result<Stri
 
 // ANCHOR: check_connect_fallback
 fn check_connect_fallback(session: &mut Session) -> Result<(), Failure> {
-    let mut server = session.start(None)?;
-    let mut conn = connect(&mut server)?;
+    let server = session.start(None)?;
+    let mut conn = connect(&server)?;
     let cases: [(&str, Setup, &[&str], &str); 5] = [
         (
             "one address, listening",
@@ -484,3 +499,506 @@ fn check_connect_fallback(session: &mut Session) -> Result<(), Failure> {
     Ok(())
 }
 // ANCHOR_END: check_connect_fallback
+
+/// What the `ch2-read-timeout` program asks a quiet client.
+const NUDGE: &[u8] = b"still there?\n";
+
+/// A connection to the `ch2-read-timeout` program, which may send `NUDGE`
+/// between any two answers: every whole `NUDGE` is counted and skipped.
+/// (What the checker sends is in capitals, so an `s` always starts one.)
+struct Quiet<'a> {
+    server: &'a ServerProcess,
+    stream: TcpStream,
+    /// Bytes read and not yet looked at.
+    pending: Vec<u8>,
+    nudges: usize,
+    since: Instant,
+}
+
+impl<'a> Quiet<'a> {
+    fn connect(server: &'a ServerProcess) -> Result<Self, Failure> {
+        let since = Instant::now();
+        let conn = connect(server)?;
+        Ok(Quiet {
+            server,
+            stream: conn.into_inner(),
+            pending: Vec::new(),
+            nudges: 0,
+            since,
+        })
+    }
+
+    /// Reads more bytes, waiting until `deadline` at most.
+    fn fill(&mut self, deadline: Instant) -> Result<(), Stop> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Stop::Silent);
+        }
+        self.stream
+            .set_read_timeout(Some(left))
+            .map_err(|e| Stop::Error(e.to_string()))?;
+        let mut buf = [0; 64 * 1024];
+        match self.stream.read(&mut buf) {
+            Ok(0) => Err(Stop::Ended),
+            Ok(n) => {
+                self.pending.extend_from_slice(&buf[..n]);
+                Ok(())
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+            Err(e) => Err(Stop::from_error(&e)),
+        }
+    }
+
+    /// Skips the whole nudges at the start of what was read. Returns false
+    /// when what is left may be the start of a nudge still coming.
+    fn skip_nudges(&mut self) -> bool {
+        while self.pending.starts_with(NUDGE) {
+            self.pending.drain(..NUDGE.len());
+            self.nudges += 1;
+        }
+        self.pending.is_empty() || !NUDGE.starts_with(&self.pending)
+    }
+
+    /// The failure of `step`, with what ended the read.
+    fn fail(&self, step: &str, expected: &str, got: &str, stop: Stop) -> Failure {
+        let why = match stop {
+            Stop::Ended => why_it_ended(self.server),
+            Stop::Silent => format!("nothing more within {ANSWER_TIMEOUT:?}"),
+            Stop::Error(e) => e,
+        };
+        let got = if got.is_empty() {
+            format!("nothing: {why}")
+        } else {
+            format!("{got}, then {why}")
+        };
+        Failure::new(step, expected, got).with_program(self.server)
+    }
+
+    /// Sends `data` and expects it back, nudges allowed in between.
+    fn echo(&mut self, step: &str, data: &[u8]) -> Result<(), Failure> {
+        if let Err(e) = self.stream.write_all(data) {
+            return Err(
+                Failure::new(step, "to send our bytes", e.to_string()).with_program(self.server)
+            );
+        }
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        let mut got = Vec::new();
+        while got.len() < data.len() {
+            if self.skip_nudges() && !self.pending.is_empty() {
+                let take = self.pending.len().min(data.len() - got.len());
+                let first_nudge = self.pending[..take].iter().position(|&b| b == NUDGE[0]);
+                // A nudge may start within what came; an `s` that starts
+                // no nudge is a wrong byte, and compared as one.
+                let take = match first_nudge {
+                    Some(0) => 1,
+                    Some(i) => i,
+                    None => take,
+                };
+                got.extend(self.pending.drain(..take));
+                if !data.starts_with(&got) {
+                    return Err(Failure::new(step, show_bytes(data), show_bytes(&got))
+                        .with_program(self.server));
+                }
+                continue;
+            }
+            if let Err(stop) = self.fill(deadline) {
+                let shown = if got.is_empty() {
+                    String::new()
+                } else {
+                    show_bytes(&got)
+                };
+                return Err(self.fail(step, &show_bytes(data), &shown, stop));
+            }
+        }
+        Ok(())
+    }
+
+    /// Expects one nudge, and nothing else, before `ANSWER_TIMEOUT` is out.
+    fn expect_nudge(&mut self, step: &str) -> Result<(), Failure> {
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        let before = self.nudges;
+        loop {
+            let whole = self.skip_nudges();
+            if self.nudges > before {
+                return Ok(());
+            }
+            if whole && !self.pending.is_empty() {
+                let got = show_bytes(&self.pending);
+                return Err(Failure::new(step, show_bytes(NUDGE), got).with_program(self.server));
+            }
+            if let Err(stop) = self.fill(deadline) {
+                let mut failure = self.fail(step, &show_bytes(NUDGE), "", stop.clone());
+                failure.note = Some(match stop {
+                    Stop::Ended => "the read timed out and the connection ended: a timeout is \
+                                    not an error, only a quiet client (on Linux Rust calls it \
+                                    WouldBlock, not TimedOut; Python raises TimeoutError)"
+                        .to_string(),
+                    _ => "no read timed out: each read should wait at most 1 second \
+                          (set_read_timeout, Python's settimeout(1))"
+                        .to_string(),
+                });
+                return Err(failure);
+            }
+        }
+    }
+
+    /// The nudges came no faster than one a second: a read timeout of
+    /// one second cannot expire more often than that.
+    fn expect_nudges_paced(&self, step: &str) -> Result<(), Failure> {
+        let allowed = self.since.elapsed().as_secs() as usize + 1;
+        if self.nudges <= allowed {
+            return Ok(());
+        }
+        Err(Failure::new(
+            step,
+            format!(
+                "at most {allowed} `still there?` in {:?}",
+                self.since.elapsed()
+            ),
+            format!("{}", self.nudges),
+        )
+        .with_note(
+            "a timeout of one second cannot expire more often than once a second: is the \
+             timeout shorter (milliseconds for seconds?), or the socket non-blocking \
+             (Python's settimeout(0))?",
+        ))
+    }
+
+    /// Ends our side; expects the program to close, nudges allowed.
+    fn expect_close(&mut self, step: &str) -> Result<(), Failure> {
+        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        loop {
+            if self.skip_nudges() && !self.pending.is_empty() {
+                let got = format!("more bytes: {}", show_bytes(&self.pending));
+                return Err(Failure::new(step, "the connection closed", got));
+            }
+            match self.fill(deadline) {
+                Ok(()) => {}
+                Err(Stop::Ended) => return Ok(()),
+                Err(Stop::Silent) => {
+                    return Err(Failure::new(
+                        step,
+                        "the connection closed",
+                        format!("the connection still open after {ANSWER_TIMEOUT:?}"),
+                    )
+                    .with_program(self.server));
+                }
+                Err(Stop::Error(e)) => {
+                    return Err(Failure::new(step, "the connection closed", e));
+                }
+            }
+        }
+    }
+}
+
+// ANCHOR: check_read_timeout
+fn check_read_timeout(session: &mut Session) -> Result<(), Failure> {
+    let server = session.start(None)?;
+    let mut conn = Quiet::connect(&server)?;
+    conn.echo("what the client sends comes back", b"HELLO")?;
+    session.pass("what the client sends comes back");
+    conn.expect_nudge("a client quiet for a second is asked `still there?`")?;
+    session.pass("a client quiet for a second is asked `still there?`");
+    conn.expect_nudge(
+        "after another quiet second it is asked again: the timeout did not end the connection",
+    )?;
+    session.pass("after another quiet second it is asked again");
+    conn.echo("the quiet client is still served", b"AGAIN")?;
+    session.pass("the quiet client is still served");
+    conn.expect_nudges_paced("`still there?` comes at most once a second")?;
+    session.pass("`still there?` comes at most once a second");
+    conn.expect_close("when the client ends its side, the program closes the connection")?;
+    session.pass("when the client ends its side, the program closes the connection");
+    Ok(())
+}
+// ANCHOR_END: check_read_timeout
+
+/// The relay's two ends, as the checker holds them: `client` talks to the
+/// relay over TCP, `upstream` is the connection the relay made to the
+/// checker's Unix socket.
+struct Relayed {
+    client: TcpStream,
+    upstream: UnixStream,
+}
+
+/// A checker-side step that failed: not the program's fault.
+fn setup(what: &str, err: io::Error) -> Failure {
+    Failure::new(
+        format!("the checker {what}"),
+        "no error",
+        format!("{err} (a problem of this machine, not of your program)"),
+    )
+}
+
+/// Bounded waits on both kinds of stream.
+fn bounded<S>(
+    stream: S,
+    set: impl Fn(&S, Option<Duration>) -> io::Result<()>,
+    also: impl Fn(&S, Option<Duration>) -> io::Result<()>,
+) -> io::Result<S> {
+    set(&stream, Some(ANSWER_TIMEOUT))?;
+    also(&stream, Some(ANSWER_TIMEOUT))?;
+    Ok(stream)
+}
+
+impl Relayed {
+    /// Connects a client to the relay, sends `first`, and takes the
+    /// connection the relay makes to `upstream` for it.
+    fn open(
+        server: &ServerProcess,
+        upstream: &UnixListener,
+        first: &[u8],
+        step: &str,
+    ) -> Result<Self, Failure> {
+        let fail =
+            |expected: &str, got: String| Failure::new(step, expected, got).with_program(server);
+        let client = server
+            .socket_addr()
+            .map_err(io::Error::other)
+            .and_then(|addr| TcpStream::connect_timeout(&addr, ANSWER_TIMEOUT))
+            .and_then(|s| bounded(s, TcpStream::set_read_timeout, TcpStream::set_write_timeout));
+        let mut client = match client {
+            Ok(client) => client,
+            Err(e) => {
+                let got = match Stop::from_error(&e) {
+                    Stop::Ended => why_it_ended(server),
+                    _ => e.to_string(),
+                };
+                return Err(fail("a TCP connection to the relay", got));
+            }
+        };
+        // A relay may connect upstream at once or at the first byte.
+        let _ = client.write_all(first);
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        let upstream = loop {
+            match upstream.accept() {
+                Ok((conn, _)) => break conn,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if let Some(status) = server.try_status() {
+                        return Err(fail(
+                            "a connection from the relay to PATH",
+                            format!("none: the program ended ({status})"),
+                        ));
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(fail(
+                            "a connection from the relay to PATH",
+                            format!("none within {ANSWER_TIMEOUT:?}"),
+                        ));
+                    }
+                    thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(setup("accepts the relay's connection", e)),
+            }
+        };
+        let upstream = upstream
+            .set_nonblocking(false)
+            .and_then(|()| {
+                bounded(
+                    upstream,
+                    UnixStream::set_read_timeout,
+                    UnixStream::set_write_timeout,
+                )
+            })
+            .map_err(|e| setup("sets timeouts on the upstream connection", e))?;
+        Ok(Relayed { client, upstream })
+    }
+}
+
+/// Expects exactly `expected` from `from`.
+fn expect_bytes(
+    server: &ServerProcess,
+    from: &mut impl Read,
+    step: &str,
+    expected: &[u8],
+) -> Result<(), Failure> {
+    let (got, short) = read_up_to(from, expected.len());
+    if short.is_none() && got == expected {
+        return Ok(());
+    }
+    let mut text = if got.is_empty() {
+        "nothing".to_string()
+    } else {
+        format!("{} bytes, {}", got.len(), show_bytes(&got))
+    };
+    match short {
+        Some(Stop::Ended) => text.push_str(&format!(
+            ", then the end of the connection ({})",
+            why_it_ended(server)
+        )),
+        Some(Stop::Silent) => {
+            text.push_str(&format!(", then nothing more within {ANSWER_TIMEOUT:?}"))
+        }
+        Some(Stop::Error(e)) => text.push_str(&format!(", then an error: {e}")),
+        None => {}
+    }
+    Err(Failure::new(
+        step,
+        format!("{} bytes, {}", expected.len(), show_bytes(expected)),
+        text,
+    )
+    .with_program(server))
+}
+
+/// Expects the end of the stream (a read of 0 bytes) from `from`.
+fn expect_end(server: &ServerProcess, from: &mut impl Read, step: &str) -> Result<(), Failure> {
+    let mut buf = [0; 64];
+    let got = match from.read(&mut buf) {
+        Ok(0) => return Ok(()),
+        Ok(n) => format!("more bytes: {}", show_bytes(&buf[..n])),
+        Err(e) => match Stop::from_error(&e) {
+            Stop::Silent => format!("no end within {ANSWER_TIMEOUT:?}: the connection still open"),
+            Stop::Ended => format!("{e}, not the end of the stream"),
+            Stop::Error(e) => e,
+        },
+    };
+    Err(Failure::new(step, "the end of the stream (a read of 0 bytes)", got).with_program(server))
+}
+
+/// Sends `bytes` on `to`, as the checker's side of a step.
+fn send_bytes(
+    server: &ServerProcess,
+    to: &mut impl Write,
+    step: &str,
+    bytes: &[u8],
+) -> Result<(), Failure> {
+    to.write_all(bytes).map_err(|e| {
+        Failure::new(
+            step,
+            format!("to send {} bytes", bytes.len()),
+            format!("{e}: the relay's end of this connection is closed"),
+        )
+        .with_program(server)
+    })
+}
+
+/// The size of the big transfer: more than any socket buffer on the way
+/// holds at once, so every byte must be read and written on.
+const RELAY_BIG: usize = 4 << 20;
+
+// ANCHOR: check_relay
+fn check_relay(session: &mut Session) -> Result<(), Failure> {
+    session.require_path(
+        "the path of the upstream socket",
+        "python3 my_relay.py --port {port} --to {path}",
+    )?;
+    let path = session.scratch_path("upstream.sock");
+    let upstream = UnixListener::bind(&path).map_err(|e| setup("listens on its Unix socket", e))?;
+    upstream
+        .set_nonblocking(true)
+        .map_err(|e| setup("makes its Unix socket non-blocking", e))?;
+    let server = session.start(Some(&path))?;
+    if server.socket_addr().is_err() {
+        return Err(Failure::new(
+            "the program prints `listening on ADDR`, an IP address and port",
+            "`listening on 127.0.0.1:PORT`",
+            server.address().to_string(),
+        ));
+    }
+    session.pass("listens, and prints its address");
+    check_client_ends_first(session, &server, &upstream)?;
+    check_upstream_ends_first(session, &server, &upstream)?;
+    Ok(())
+}
+
+/// The first client: bytes both ways, then the client ends first.
+fn check_client_ends_first(
+    session: &mut Session,
+    server: &ServerProcess,
+    upstream: &UnixListener,
+) -> Result<(), Failure> {
+    let step = "for a client, the relay opens a connection to PATH";
+    let mut r = Relayed::open(server, upstream, b"hello from the client", step)?;
+    session.pass(step);
+    let step = "what the client sends reaches the upstream";
+    expect_bytes(server, &mut r.upstream, step, b"hello from the client")?;
+    session.pass(step);
+    let step = "what the upstream sends reaches the client, while both are still open";
+    send_bytes(server, &mut r.upstream, step, b"hello from upstream")?;
+    expect_bytes(server, &mut r.client, step, b"hello from upstream")?;
+    session.pass(step);
+
+    let step = "4 MiB sent each way at the same time all arrive";
+    let big: Vec<u8> = (0..RELAY_BIG).map(|i| (i % 251) as u8).collect();
+    let (mut c, mut u) = match (r.client.try_clone(), r.upstream.try_clone()) {
+        (Ok(c), Ok(u)) => (c, u),
+        (Err(e), _) | (_, Err(e)) => return Err(setup("clones its sockets", e)),
+    };
+    let (big_c, big_u) = (big.clone(), big.clone());
+    let writers = [
+        thread::spawn(move || c.write_all(&big_c)),
+        thread::spawn(move || u.write_all(&big_u)),
+    ];
+    expect_bytes(server, &mut r.upstream, step, &big)?;
+    expect_bytes(server, &mut r.client, step, &big)?;
+    for writer in writers {
+        if let Ok(Err(e)) = writer.join() {
+            return Err(Failure::new(step, "every byte sent", e.to_string()).with_program(server));
+        }
+    }
+    session.pass(step);
+
+    let _ = r.client.shutdown(std::net::Shutdown::Write);
+    expect_end(
+        server,
+        &mut r.upstream,
+        "when the client ends its side, the upstream reads the end (shutdown passed on)",
+    )?;
+    session.pass("when the client ends its side, the upstream reads the end");
+    let step = "after the client's end, what the upstream sends still reaches the client";
+    send_bytes(
+        server,
+        &mut r.upstream,
+        step,
+        b"the answer comes after the request",
+    )?;
+    expect_bytes(
+        server,
+        &mut r.client,
+        step,
+        b"the answer comes after the request",
+    )?;
+    session.pass(step);
+    drop(r.upstream);
+    expect_end(
+        server,
+        &mut r.client,
+        "when the upstream closes too, the client reads the end",
+    )?;
+    session.pass("when the upstream closes too, the client reads the end");
+    Ok(())
+}
+
+/// The second client: the upstream ends first, the client still sends.
+fn check_upstream_ends_first(
+    session: &mut Session,
+    server: &ServerProcess,
+    upstream: &UnixListener,
+) -> Result<(), Failure> {
+    let step = "a second client gets a connection to PATH of its own";
+    let mut r = Relayed::open(server, upstream, b"second client", step)?;
+    expect_bytes(server, &mut r.upstream, step, b"second client")?;
+    session.pass(step);
+    let _ = r.upstream.shutdown(std::net::Shutdown::Write);
+    expect_end(
+        server,
+        &mut r.client,
+        "when the upstream ends its side, the client reads the end",
+    )?;
+    session.pass("when the upstream ends its side, the client reads the end");
+    let step = "after the upstream's end, what the client sends still reaches the upstream";
+    send_bytes(server, &mut r.client, step, b"late words")?;
+    expect_bytes(server, &mut r.upstream, step, b"late words")?;
+    session.pass(step);
+    drop(r.client);
+    expect_end(
+        server,
+        &mut r.upstream,
+        "when the client closes too, the upstream reads the end",
+    )?;
+    session.pass("when the client closes too, the upstream reads the end");
+    Ok(())
+}
+// ANCHOR_END: check_relay
+

@@ -154,14 +154,12 @@ impl ServerProcess {
                 STARTUP_TIMEOUT
             ),
             Err(RecvTimeoutError::Disconnected) => {
-                let status = self.wait_for_exit(Duration::from_secs(5));
-                let stderr = self.final_stderr();
-                bail!(
-                    "`{}` ended ({}) before printing `{LISTENING_PREFIX}ADDR`; its stderr: {}",
-                    self.program,
-                    status.map_or_else(|| "still running".to_string(), |s| s.to_string()),
-                    stderr.trim()
-                )
+                return Err(EndedBeforeListening {
+                    program: self.program.clone(),
+                    status: self.wait_for_exit(Duration::from_secs(5)),
+                    stderr: self.final_stderr(),
+                }
+                .into());
             }
         };
         match first.strip_prefix(LISTENING_PREFIX) {
@@ -370,6 +368,42 @@ impl Drop for ServerProcess {
         self.kill();
     }
 }
+
+/// Why a program never printed its `listening on` line: it ended (or
+/// closed its output) first. A checker turns it into a verdict that names
+/// the cause, not the whole of stderr, which holds thread ids and
+/// backtraces that differ from run to run.
+#[derive(Debug)]
+pub struct EndedBeforeListening {
+    /// The command line.
+    pub program: String,
+    /// How it ended; `None` if it still ran after closing its output.
+    pub status: Option<ExitStatus>,
+    /// Everything it wrote on stderr.
+    pub stderr: String,
+}
+
+impl EndedBeforeListening {
+    /// How it ended, in words: "exit status: 101", "still running".
+    pub fn ending(&self) -> String {
+        self.status
+            .map_or_else(|| "still running".to_string(), |s| s.to_string())
+    }
+}
+
+impl fmt::Display for EndedBeforeListening {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` ended ({}) before printing `{LISTENING_PREFIX}ADDR`; its stderr: {}",
+            self.program,
+            self.ending(),
+            self.stderr.trim()
+        )
+    }
+}
+
+impl std::error::Error for EndedBeforeListening {}
 
 /// The longest line kept whole: a longer one is cut there, and the rest of
 /// it skipped, so that a program that writes without newlines cannot fill

@@ -142,3 +142,187 @@ fn connect_fallback_checker_fails_a_program_without_a_timeout() {
         "{failure}"
     );
 }
+
+#[test]
+fn read_timeout_checker_passes_the_solution() {
+    let passed = check_program(
+        &checkers(),
+        "ch2-read-timeout",
+        &[env!("CARGO_BIN_EXE_ch2-read-timeout"), "--port", "{port}"],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 6, "{passed:?}");
+}
+
+/// An echo server whose connections wait `TIMEOUT` (a Python expression)
+/// and do `ON_TIMEOUT` when a read times out.
+fn quiet_server(timeout: &str, on_timeout: &str) -> String {
+    format!(
+        r#"
+import socket, threading
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print("listening on %s:%d" % s.getsockname(), flush=True)
+def serve(c):
+    c.settimeout({timeout})
+    while True:
+        try:
+            d = c.recv(4096)
+        except TimeoutError:
+            {on_timeout}
+        if not d: break
+        c.sendall(d)
+    c.close()
+while True:
+    c, _ = s.accept(); threading.Thread(target=serve, args=(c,)).start()
+"#
+    )
+}
+
+#[test]
+fn read_timeout_checker_fails_a_server_that_never_times_out() {
+    let Some(python) = python3() else { return };
+    let script = quiet_server("None", "break");
+    let failure = check_program(
+        &checkers(),
+        "ch2-read-timeout",
+        &[python, "-c", &script, "--port", "{port}"],
+    )
+    .unwrap_err();
+    assert!(
+        failure.starts_with("a client quiet for a second is asked"),
+        "{failure}"
+    );
+    assert!(failure.contains("no read timed out"), "{failure}");
+}
+
+#[test]
+fn read_timeout_checker_fails_a_server_that_drops_a_quiet_client() {
+    let Some(python) = python3() else { return };
+    // The timeout taken for a broken connection: Rust's `TimedOut` arm
+    // alone does this on Linux, where a read timeout is `WouldBlock`.
+    let script = quiet_server("1", "break");
+    let failure = check_program(
+        &checkers(),
+        "ch2-read-timeout",
+        &[python, "-c", &script, "--port", "{port}"],
+    )
+    .unwrap_err();
+    assert!(
+        failure.starts_with("a client quiet for a second is asked"),
+        "{failure}"
+    );
+    assert!(failure.contains("a timeout is not an error"), "{failure}");
+}
+
+#[test]
+fn read_timeout_checker_fails_a_timeout_of_milliseconds() {
+    let Some(python) = python3() else { return };
+    let script = quiet_server("0.01", r#"c.sendall(b"still there?\n"); continue"#);
+    let failure = check_program(
+        &checkers(),
+        "ch2-read-timeout",
+        &[python, "-c", &script, "--port", "{port}"],
+    )
+    .unwrap_err();
+    assert!(
+        failure.starts_with("`still there?` comes at most once a second"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn relay_checker_passes_the_solution() {
+    let passed = check_program(
+        &checkers(),
+        "ch2-relay",
+        &[
+            env!("CARGO_BIN_EXE_ch2-relay"),
+            "--port",
+            "{port}",
+            "--to",
+            "{path}",
+        ],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 12, "{passed:?}");
+}
+
+/// A relay that calls `relay(client, upstream)` (Python) for each client,
+/// after connecting to the path given as `--to`.
+fn relay_server(relay: &str) -> String {
+    format!(
+        r#"
+import socket, sys, threading
+to = sys.argv[sys.argv.index("--to") + 1]
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print("listening on %s:%d" % s.getsockname(), flush=True)
+def copy(a, b):
+    while True:
+        d = a.recv(65536)
+        if not d: return
+        b.sendall(d)
+{relay}
+def serve(c):
+    u = socket.socket(socket.AF_UNIX); u.connect(to)
+    relay(c, u)
+while True:
+    c, _ = s.accept(); threading.Thread(target=serve, args=(c,)).start()
+"#
+    )
+}
+
+fn judge_relay(relay: &str) -> String {
+    let python = python3().expect("python3");
+    let script = relay_server(relay);
+    check_program(
+        &checkers(),
+        "ch2-relay",
+        &[python, "-c", &script, "--port", "{port}", "--to", "{path}"],
+    )
+    .unwrap_err()
+}
+
+#[test]
+fn relay_checker_fails_a_relay_that_copies_one_way_then_the_other() {
+    if python3().is_none() {
+        return;
+    }
+    let failure = judge_relay(
+        "def relay(c, u):\n    copy(c, u); u.shutdown(socket.SHUT_WR)\n    copy(u, c); c.close(); u.close()\n",
+    );
+    assert!(
+        failure
+            .starts_with("what the upstream sends reaches the client, while both are still open"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn relay_checker_fails_a_relay_that_does_not_pass_the_end_on() {
+    if python3().is_none() {
+        return;
+    }
+    let failure = judge_relay(
+        "def relay(c, u):\n    threading.Thread(target=copy, args=(c, u)).start()\n    copy(u, c); c.close(); u.close()\n",
+    );
+    assert!(
+        failure.starts_with("when the client ends its side, the upstream reads the end"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn relay_checker_fails_a_relay_that_closes_both_at_the_first_end() {
+    if python3().is_none() {
+        return;
+    }
+    let failure = judge_relay(
+        "def relay(c, u):\n    def one(a, b):\n        copy(a, b)\n        for x in (c, u):\n            try: x.shutdown(socket.SHUT_RDWR)\n            except OSError: pass\n    threading.Thread(target=one, args=(c, u)).start()\n    one(u, c)\n",
+    );
+    assert!(
+        failure.starts_with(
+            "after the client's end, what the upstream sends still reaches the client"
+        ),
+        "{failure}"
+    );
+}

@@ -92,13 +92,23 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-/// Turns a program's stderr into one helpful line, or nothing.
+/// Turns a program's stderr into one helpful line, or nothing: a `todo!()`
+/// still in place, the program's own `error:` line, a panic's message, or
+/// else its last line. Never a thread id or a backtrace, which differ from
+/// run to run.
 pub(crate) fn describe_stderr(stderr: &str) -> Option<String> {
     if let Some(pos) = stderr.find("not yet implemented") {
         let rest = stderr[pos..].lines().next().unwrap_or_default();
         return Some(format!(
             "not done yet: the program stopped at a todo!() ({rest})"
         ));
+    }
+    if let Some(line) = stderr.lines().find(|l| l.starts_with("error:")) {
+        return Some(format!("the program's stderr says: {}", line.trim()));
+    }
+    if let Some(pos) = stderr.find("panicked at") {
+        let message = stderr[pos..].lines().nth(1).unwrap_or_default();
+        return Some(format!("the program panicked: {}", message.trim()));
     }
     let last = stderr.lines().rev().find(|l| !l.trim().is_empty())?;
     Some(format!("the program's stderr ends with: {}", last.trim()))
@@ -179,12 +189,23 @@ impl Program {
                 "an empty one",
             ));
         };
+        let expectation = "the program starts and prints `listening on ADDR` as its first line";
+        let expected = "a first line `listening on ADDR`";
         ServerProcess::spawn(command).map_err(|err| {
-            Failure::new(
-                "the program starts and prints `listening on ADDR` as its first line",
-                "a first line `listening on ADDR`",
-                format!("{err:#}"),
-            )
+            match err.downcast_ref::<crate::process::EndedBeforeListening>() {
+                Some(ended) => {
+                    let failure = Failure::new(
+                        expectation,
+                        expected,
+                        format!("nothing: the program ended ({})", ended.ending()),
+                    );
+                    match describe_stderr(&ended.stderr) {
+                        Some(note) => failure.with_note(note),
+                        None => failure,
+                    }
+                }
+                None => Failure::new(expectation, expected, format!("{err:#}")),
+            }
         })
     }
 }
