@@ -5,6 +5,12 @@
 //! - [`starter`]: a starter made from its reference solution.
 //! - [`student`]: the student's crate, `my-exercises/`, and how it is built.
 //! - [`verdict`]: running a checker against a program and reporting it.
+//! - [`checking`]: `cargo exercise check`: build, judge, write the verdicts.
+//! - [`report`]: the verdicts for a machine: JSON and JUnit XML.
+//! - [`progress`]: each exercise's state for a student (done, not yet, not
+//!   started), found without building anything.
+//! - [`watch`]: checking an exercise again each time its file is saved.
+//! - [`grade`]: `cargo exercise grade`: a teacher grades a class.
 //! - [`proof`]: what CI proves for every exercise: the checker passes on the
 //!   reference solution and fails on the untouched starter.
 //! - [`transcript`]: the checker's output the book shows, made by the
@@ -17,12 +23,17 @@ use std::path::PathBuf;
 use book_support::check::Checker;
 
 pub mod catalog;
+pub mod checking;
 pub mod checks;
+pub mod grade;
+pub mod progress;
 pub mod proof;
+pub mod report;
 pub mod starter;
 pub mod student;
 pub mod transcript;
 pub mod verdict;
+pub mod watch;
 
 /// The top of the book's repository.
 pub fn root() -> PathBuf {

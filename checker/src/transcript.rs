@@ -190,10 +190,10 @@ pub fn blocks(
 /// What is wrong with the committed files, one message each: a block that
 /// differs from its file (with a diff), or a file `exercise-*.txt` that no
 /// exercise declares. Empty when the book shows what the checker prints.
-/// (`SNAPSHOTS=overwrite` in the environment rewrites instead, as
-/// [`bless`] does.)
+/// It only compares, whatever the environment says (the checker reads no
+/// variable of its own); [`bless`] rewrites.
 pub fn mismatches(root: &Path, exercises: &[Exercise], blocks: &[Block]) -> Result<Vec<String>> {
-    Ok(settle(root, exercises, blocks, &Snapshots::from_env(root))?.0)
+    Ok(settle(root, exercises, blocks, &Snapshots::verify(root))?.0)
 }
 
 /// Writes every block whose file differs, and removes the `exercise-*.txt`

@@ -1,10 +1,15 @@
 //! `cargo exercise`: the exercises' command.
 //!
 //! ```text
-//! cargo exercise list                 the exercises, and whether yours pass
+//! cargo exercise                      every exercise, its state for you, and the next
+//! cargo exercise list                 the same
+//! cargo exercise watch [NAME]         check one exercise each time you save it
+//! cargo exercise solution NAME        the book's solution, once yours passes
 //! cargo exercise init                 make my-exercises/ with every starter
 //! cargo exercise check [NAME]         build your programs and judge them
 //! cargo exercise check NAME --cmd "python3 my_echo.py --port {port}"
+//! cargo exercise check --format json|junit    verdicts for a machine; exit code
+//!                                     0 all pass, 1 a failure, 2 a usage or build error
 //! cargo exercise hint NAME            a hint
 //! cargo exercise sync [--check]       (authors) make the starters from the solutions
 //! cargo exercise verify [--bless]     (CI) every checker passes its solution and fails its
@@ -20,11 +25,12 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use book_support::check::Program;
 use checker::catalog::{self, Exercise};
+use checker::checking::{self, CheckError, ERROR_EXIT, Judged};
+use checker::report::Format;
 use checker::student::StudentCrate;
-use checker::verdict::{Verdict, judge, program_for, program_from_cmd, write_check};
-use checker::{checkers, proof, root, transcript};
+use checker::verdict::Verdict;
+use checker::{checkers, progress, proof, root, transcript};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -37,14 +43,27 @@ struct Cli {
     /// `my-exercises/` at the top of the book when left out.
     #[arg(long, global = true, value_name = "DIR")]
     dir: Option<std::path::PathBuf>,
+    /// What to do; with none, the exercises and where you are.
     #[command(subcommand)]
-    command: Cmd,
+    command: Option<Cmd>,
 }
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// List the exercises.
+    /// List the exercises, each with its state for you (done, not yet, not
+    /// started), and the one to do next (also what `cargo exercise` alone does).
     List,
+    /// Check one exercise each time you save its file (the next one when
+    /// left out), until Ctrl-C.
+    Watch {
+        /// The exercise.
+        name: Option<String>,
+    },
+    /// Show the book's solution of an exercise, once your program passes.
+    Solution {
+        /// The exercise.
+        name: String,
+    },
     /// Make my-exercises/, with a starter for every exercise you do not have yet.
     Init,
     /// Build your programs and judge them: one exercise, or all of them.
@@ -58,6 +77,11 @@ enum Cmd {
         /// Judge the book's reference solution (for teachers).
         #[arg(long)]
         solution: bool,
+        /// How to write the verdicts: for a person, or JSON or JUnit XML
+        /// for a machine. Exit code: 0 all pass, 1 a failure, 2 a usage or
+        /// build error.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Show the hint of an exercise.
     Hint {
@@ -78,16 +102,47 @@ enum Cmd {
         #[arg(long)]
         bless: bool,
     },
+    /// Grade a class (for teachers): DIR holds a folder per student, with
+    /// their my-exercises/ or a commands.toml; writes grades.csv and grades.json.
+    Grade {
+        /// The class's folder: one folder per student.
+        #[arg(value_name = "DIR")]
+        submissions: std::path::PathBuf,
+        /// Where to write grades.csv and grades.json; DIR when left out.
+        #[arg(long, value_name = "FOLDER")]
+        out: Option<std::path::PathBuf>,
+        /// Grade only this exercise (again for more); all of them when left out.
+        #[arg(long = "exercise", value_name = "NAME")]
+        only: Vec<String>,
+        /// Seconds each exercise of a submission may take.
+        #[arg(long, value_name = "SECONDS", default_value_t = checker::grade::TIME_LIMIT)]
+        time_limit: u64,
+        /// Memory (address space) of each process, in MiB.
+        #[arg(long, value_name = "MIB", default_value_t = checker::grade::MEMORY_MIB)]
+        memory_limit: u64,
+        /// Processes a submission may have running at once.
+        #[arg(long, value_name = "N", default_value_t = checker::grade::PROCESSES)]
+        max_processes: usize,
+        /// Submissions graded at once; as many as the machine has cores when left out.
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut failed = false;
-    let code = book_support::cli::run(|| {
-        failed = dispatch(cli.command, cli.dir.as_deref())?;
-        Ok(())
-    });
-    if failed { ExitCode::FAILURE } else { code }
+    match dispatch(cli.command.unwrap_or(Cmd::List), cli.dir.as_deref()) {
+        Ok(false) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if err.is::<CheckError>() {
+                ExitCode::from(ERROR_EXIT)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
 }
 
 /// Runs one command; `Ok(true)` means it ran and its answer is "fail".
@@ -100,7 +155,26 @@ fn dispatch(command: Cmd, dir: Option<&std::path::Path>) -> Result<bool> {
     let exercises = catalog::load(&root)?;
     match command {
         Cmd::List => {
-            list(&exercises);
+            print!("{}", progress::overview(&mine, &exercises)?);
+            Ok(false)
+        }
+        Cmd::Watch { name } => {
+            let states = progress::states(&mine, &exercises)?;
+            let exercise = match &name {
+                Some(name) => catalog::find(&exercises, name)?,
+                None => progress::next(&states).unwrap_or(&exercises[0]),
+            };
+            checker::watch::watch(&root, &exercises, &mine, exercise, &mut std::io::stdout())?;
+            Ok(false)
+        }
+        Cmd::Solution { name } => {
+            let exercise = catalog::find(&exercises, &name)?;
+            let solution = progress::solution(&mine, exercise)?;
+            println!(
+                "// The book's solution of {}: {}\n{solution}",
+                exercise.name,
+                relative(&root, &exercise.solution_path())
+            );
             Ok(false)
         }
         Cmd::Init => {
@@ -135,7 +209,24 @@ fn dispatch(command: Cmd, dir: Option<&std::path::Path>) -> Result<bool> {
             name,
             cmd,
             solution,
-        } => check(&root, &exercises, &mine, name, cmd, solution),
+            format,
+        } => {
+            let judged = match cmd {
+                Some(cmd) => Judged::Cmd(cmd),
+                None if solution => Judged::Solution,
+                None => Judged::Mine,
+            };
+            let out = &mut std::io::stdout().lock();
+            checking::check(
+                &root,
+                &exercises,
+                &mine,
+                name.as_deref(),
+                judged,
+                format,
+                out,
+            )
+        }
         Cmd::Sync { check: true } => {
             let drifted = proof::drifted_starters(&root, &exercises)?;
             if !drifted.is_empty() {
@@ -151,6 +242,27 @@ fn dispatch(command: Cmd, dir: Option<&std::path::Path>) -> Result<bool> {
             for path in proof::sync_starters(&root, &exercises)? {
                 println!("wrote {path}");
             }
+            Ok(false)
+        }
+        Cmd::Grade {
+            submissions,
+            out,
+            only,
+            time_limit,
+            memory_limit,
+            max_processes,
+            jobs,
+        } => {
+            let out = out.unwrap_or_else(|| submissions.clone());
+            let options = checker::grade::Options {
+                exercises: only,
+                time_limit: std::time::Duration::from_secs(time_limit),
+                memory_mib: memory_limit,
+                processes: max_processes,
+                jobs: jobs.unwrap_or_else(checker::grade::default_jobs),
+                ..checker::grade::Options::new(submissions, out)
+            };
+            checker::grade::run(&root, &exercises, &options)?;
             Ok(false)
         }
         Cmd::Verify { bless } => {
@@ -192,18 +304,6 @@ fn dispatch(command: Cmd, dir: Option<&std::path::Path>) -> Result<bool> {
     }
 }
 
-fn list(exercises: &[Exercise]) {
-    let mut chapter = String::new();
-    for exercise in exercises {
-        if exercise.chapter() != chapter {
-            chapter = exercise.chapter();
-            println!("{chapter}");
-        }
-        println!("  {:<20} {}", exercise.name, exercise.title);
-    }
-    println!("\n`cargo exercise check` judges them all; `cargo exercise check NAME` one.");
-}
-
 /// Makes the student's crate, with a starter for every exercise it lacks.
 /// Returns how many starters it wrote.
 fn init(root: &std::path::Path, exercises: &[Exercise], mine: &StudentCrate) -> Result<usize> {
@@ -215,64 +315,6 @@ fn init(root: &std::path::Path, exercises: &[Exercise], mine: &StudentCrate) -> 
         );
     }
     Ok(written.len())
-}
-
-fn check(
-    root: &std::path::Path,
-    exercises: &[Exercise],
-    mine: &StudentCrate,
-    name: Option<String>,
-    cmd: Option<String>,
-    solution: bool,
-) -> Result<bool> {
-    let chosen: Vec<&Exercise> = match &name {
-        Some(name) => vec![catalog::find(exercises, name)?],
-        None => exercises.iter().collect(),
-    };
-    let checkers = checkers();
-
-    let programs: Vec<Program> = if let Some(cmd) = cmd {
-        vec![program_from_cmd(&cmd)?]
-    } else if solution {
-        let names: Vec<&str> = chosen.iter().map(|e| e.name.as_str()).collect();
-        build_solutions(root, &names)?;
-        let bin_dir = root.join("target").join("debug");
-        chosen
-            .iter()
-            .map(|e| program_for(&bin_dir.join(&e.name), e))
-            .collect()
-    } else {
-        init(root, exercises, mine)?;
-        let names: Vec<&str> = chosen.iter().map(|e| e.name.as_str()).collect();
-        mine.build(&names, true)?;
-        chosen
-            .iter()
-            .map(|e| program_for(&mine.program(&e.name), e))
-            .collect()
-    };
-
-    // Each verdict is printed as soon as it is ready.
-    let verdicts = chosen
-        .iter()
-        .zip(programs)
-        .map(|(exercise, program)| judge(exercise, &checkers, program));
-    let (passes, total) = write_check(&mut std::io::stdout().lock(), verdicts)?;
-    Ok(passes < total)
-}
-
-/// Builds the reference solutions with the book's own workspace.
-fn build_solutions(root: &std::path::Path, names: &[&str]) -> Result<()> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = std::process::Command::new(cargo);
-    command.args(["build", "--quiet", "--workspace", "--manifest-path"]);
-    command.arg(root.join("Cargo.toml"));
-    for name in names {
-        command.args(["--bin", name]);
-    }
-    if !command.status()?.success() {
-        bail!("the reference solutions did not build");
-    }
-    Ok(())
 }
 
 fn pass_word(verdict: &Verdict) -> &'static str {
