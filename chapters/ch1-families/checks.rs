@@ -306,8 +306,8 @@ fn loopback_address(server: &ServerProcess) -> Result<SocketAddr, Failure> {
 /// `ch1-tcp-echo`: a TCP echo server that takes its clients one at a time.
 fn check_tcp_echo(session: &mut Session) -> Result<(), Failure> {
     let server = session.start(None)?;
-    let address = loopback_address(&server)?;
-    session.pass(format!("listens on {address}"));
+    loopback_address(&server)?;
+    session.pass("listens on 127.0.0.1, at the port it printed");
 
     let mut first = Wire::new(&server);
     first.exchange("a short message comes back", b"hello", b"hello")?;
@@ -364,7 +364,7 @@ fn check_udp_echo(session: &mut Session) -> Result<(), Failure> {
     let server = session.start(None)?;
     let address = loopback_address(&server)?;
     let mut talk = Talk { server };
-    session.pass(format!("listens on {address}"));
+    session.pass("listens on 127.0.0.1, at the port it printed");
 
     let client = |what: &str| UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| setup(what, e));
     let a = client("opens a UDP socket")?;

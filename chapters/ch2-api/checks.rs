@@ -229,12 +229,10 @@ enum Mode {
 /// (the program, or any process it started), its flags from `fdinfo`.
 fn socket_mode(pid: u32, program_end: SocketAddr, checker_end: SocketAddr) -> Mode {
     let Some(inode) = tcp_inode(program_end, checker_end) else {
-        return Mode::Unseen(format!(
-            "no connection {program_end} -> {checker_end} in /proc/net/tcp"
-        ));
+        return Mode::Unseen("the connection is not in /proc/net/tcp".to_string());
     };
     let Some(flags) = socket_flags(pid, &format!("socket:[{inode}]")) else {
-        return Mode::Unseen(format!("no process of yours holds socket {inode}"));
+        return Mode::Unseen("no process this user can see holds its socket".to_string());
     };
     let Some(nonblock) = nonblock_bit() else {
         return Mode::Unseen("this system's fdinfo shows no O_NONBLOCK".to_string());
