@@ -549,7 +549,3 @@ fn check_ssh_client(session: &mut Session) -> Result<(), Failure> {
     session.pass(what);
     Ok(())
 }
-
-// ---------------------------------------------------------------------
-// Judging a client: the checker plays the server.
-// ---------------------------------------------------------------------

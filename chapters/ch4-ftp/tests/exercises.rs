@@ -1,4 +1,4 @@
-//! Each checker passes its reference solution and fails a wrong program.
+//! Each checker passes its reference solution and fails wrong programs.
 
 mod common;
 
@@ -12,17 +12,6 @@ use checks::checkers;
 use common::python3;
 
 #[test]
-fn recv_exact_checker_passes_the_solution() {
-    let passed = check_program(
-        &checkers(),
-        "ch4-recv-exact",
-        &[env!("CARGO_BIN_EXE_ch4-recv-exact"), "--port", "{port}"],
-    )
-    .unwrap();
-    assert_eq!(passed.len(), 5, "{passed:?}");
-}
-
-#[test]
 fn safe_path_checker_passes_the_solution() {
     let program: &[&str] = &[
         env!("CARGO_BIN_EXE_ch4-safe-path"),
@@ -34,26 +23,6 @@ fn safe_path_checker_passes_the_solution() {
     let passed = check_program(&checkers(), "ch4-safe-path", program).unwrap();
     assert_eq!(passed.len(), 10, "{passed:?}");
 }
-
-/// A receiver that reads whatever arrives, as much as it can.
-const OVER_READER: &str = r#"
-import hashlib, socket, sys, threading
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-print("listening on %s:%d" % s.getsockname(), flush=True)
-def serve(c):
-    f = c.makefile("rb")
-    while True:
-        line = f.readline()
-        if not line: return
-        size, got, m = int(line), 0, hashlib.md5()
-        while got < size:
-            data = f.read1(65536)   # asks for more than is owed
-            m.update(data); got += len(data)
-        digest = f.read(32)
-        c.sendall(b"ok\n" if m.hexdigest().encode() == digest else b"mismatch\n")
-while True:
-    c, _ = s.accept(); threading.Thread(target=serve, args=(c,)).start()
-"#;
 
 /// A file server that joins the name to the root and opens it.
 const NAIVE_SERVER: &str = r#"
@@ -76,18 +45,6 @@ while True:
 "#;
 
 #[test]
-fn recv_exact_checker_fails_a_program_that_reads_too_much() {
-    let Some(python) = python3() else { return };
-    let failure = check_program(
-        &checkers(),
-        "ch4-recv-exact",
-        &[python, "-c", OVER_READER, "--port", "{port}"],
-    )
-    .unwrap_err();
-    assert!(failure.contains("expected"), "{failure}");
-}
-
-#[test]
 fn safe_path_checker_fails_a_naive_file_server() {
     let Some(python) = python3() else { return };
     let program: &[&str] = &[
@@ -101,4 +58,196 @@ fn safe_path_checker_fails_a_naive_file_server() {
     ];
     let failure = check_program(&checkers(), "ch4-safe-path", program).unwrap_err();
     assert!(failure.contains("(the program served it)"), "{failure}");
+}
+
+fn program(file: &str) -> String {
+    format!("{}/tests/programs/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+const FTP_CLIENT_ARGS: [&str; 4] = ["--port", "{port}", "--dir", "{path}"];
+
+#[test]
+fn every_exercise_has_a_checker() {
+    let names: Vec<&str> = checkers().iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        [
+            "ch4-file-md5",
+            "ch4-safe-path",
+            "ch4-ftp-client",
+            "ch4-resume-server"
+        ]
+    );
+}
+
+#[test]
+fn ftp_client_checker_passes_the_solution() {
+    let program = [
+        &[env!("CARGO_BIN_EXE_ch4-ftp-client")][..],
+        &FTP_CLIENT_ARGS,
+    ]
+    .concat();
+    let passed = check_program(&checkers(), "ch4-ftp-client", &program).unwrap();
+    assert_eq!(passed.len(), 4, "{passed:?}");
+}
+
+#[test]
+fn ftp_client_checker_fails_a_client_that_skips_the_md5() {
+    let Some(python) = python3() else { return };
+    let file = program("ftp_client_no_md5.py");
+    let words = [&[python, &file][..], &FTP_CLIENT_ARGS].concat();
+    let failure = check_program(&checkers(), "ch4-ftp-client", &words).unwrap_err();
+    assert!(
+        failure.starts_with("a file whose md5 does not match")
+            && failure.contains(r#"got:      "ok bad.bin""#),
+        "{failure}"
+    );
+}
+
+#[test]
+fn ftp_client_checker_fails_a_client_that_keeps_the_wrong_file() {
+    let Some(python) = python3() else { return };
+    let file = program("ftp_client_keeps_bad_file.py");
+    let words = [&[python, &file][..], &FTP_CLIENT_ARGS].concat();
+    let failure = check_program(&checkers(), "ch4-ftp-client", &words).unwrap_err();
+    assert!(
+        failure.starts_with("a file whose md5 does not match")
+            && failure.contains("expected: no file bad.bin in the folder"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn ftp_client_checker_fails_a_program_that_never_connects_or_gets_no_folder() {
+    // A server never connects.
+    let program = [
+        env!("CARGO_BIN_EXE_ch4-safe-path"),
+        "--port",
+        "{port}",
+        "--root",
+        "{path}",
+    ];
+    let failure = check_program(&checkers(), "ch4-ftp-client", &program).unwrap_err();
+    assert!(
+        failure.starts_with("the program connects to the server"),
+        "{failure}"
+    );
+    let no_dir = [env!("CARGO_BIN_EXE_ch4-ftp-client"), "--port", "{port}"];
+    let failure = check_program(&checkers(), "ch4-ftp-client", &no_dir).unwrap_err();
+    assert!(
+        failure.starts_with("the program is given the folder to download into"),
+        "{failure}"
+    );
+}
+
+const ROOT_ARGS: [&str; 4] = ["--port", "{port}", "--root", "{path}"];
+
+#[test]
+fn file_md5_checker_passes_the_solution() {
+    let program = [&[env!("CARGO_BIN_EXE_ch4-file-md5")][..], &ROOT_ARGS].concat();
+    let passed = check_program(&checkers(), "ch4-file-md5", &program).unwrap();
+    // Three files, a missing one, the big one, and the memory it took.
+    assert_eq!(passed.len(), 6, "{passed:?}");
+}
+
+/// The checker's verdict on `tests/programs/file_md5_wrong.py --bug BUG`.
+fn file_md5_failure(bug: &str) -> Option<String> {
+    let python = python3()?;
+    let file = program("file_md5_wrong.py");
+    let words = [&[python, &file, "--bug", bug][..], &ROOT_ARGS].concat();
+    Some(check_program(&checkers(), "ch4-file-md5", &words).unwrap_err())
+}
+
+#[test]
+fn file_md5_checker_fails_a_program_that_reads_the_whole_file() {
+    // Every digest is right: only the program's peak memory tells.
+    let Some(failure) = file_md5_failure("whole") else {
+        return;
+    };
+    assert!(
+        failure.starts_with(
+            "while it hashed big.bin, the program's peak memory grew by less than 12 MiB"
+        ) && failure.contains("the whole file was in memory at once"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn file_md5_checker_fails_a_program_that_hashes_only_the_first_read() {
+    let Some(failure) = file_md5_failure("first-read") else {
+        return;
+    };
+    assert!(
+        failure.starts_with("stat chunks.bin")
+            && failure.contains(r#"got:      "stat 65536 "#)
+            && failure.contains("up to the read that returns 0"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn file_md5_checker_fails_a_program_that_hashes_the_whole_buffer() {
+    let Some(failure) = file_md5_failure("whole-buffer") else {
+        return;
+    };
+    assert!(
+        failure.starts_with("stat hello.txt")
+            && failure.contains("expected: stat 6 b1946ac92492d2347c6235b4d2611184")
+            && failure.contains("not the whole buffer"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn resume_server_checker_passes_the_solution_and_the_chapters_server() {
+    for server in [
+        env!("CARGO_BIN_EXE_ch4-resume-server"),
+        env!("CARGO_BIN_EXE_ftp-server"),
+    ] {
+        let program = [&[server][..], &ROOT_ARGS].concat();
+        let passed = check_program(&checkers(), "ch4-resume-server", &program).unwrap();
+        assert_eq!(passed.len(), 9, "{passed:?}");
+    }
+}
+
+#[test]
+fn resume_server_checker_fails_typical_wrong_servers() {
+    let Some(python) = python3() else { return };
+    let file = program("resume_server_wrong.py");
+    // Each bug, the expectation it fails, and what the verdict says.
+    let cases = [
+        (
+            "md5-of-range",
+            "get 123456 data.bin",
+            "MD5 is the md5 of the whole file",
+        ),
+        (
+            "ignore-offset",
+            "get 123456 data.bin",
+            "seek to START, then send exactly SIZE - START bytes",
+        ),
+        (
+            "past-end-error",
+            "get 300001 data.bin",
+            "start again from 0, and say so (START 0)",
+        ),
+        (
+            "close-on-error",
+            "get ten data.bin",
+            "an error reply does not end the connection",
+        ),
+        (
+            "one-at-a-time",
+            "a second client is served",
+            "a thread of its own",
+        ),
+    ];
+    for (bug, step, says) in cases {
+        let words = [&[python, &file, "--bug", bug][..], &ROOT_ARGS].concat();
+        let failure = check_program(&checkers(), "ch4-resume-server", &words).unwrap_err();
+        assert!(
+            failure.starts_with(step) && failure.contains(says),
+            "{bug}: {failure}"
+        );
+    }
 }
