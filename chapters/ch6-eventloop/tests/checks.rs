@@ -111,3 +111,152 @@ fn graceful_shutdown_checker_fails_the_line_buffer_program() {
     .unwrap_err();
     assert!(failure.contains("SIGTERM"), "{failure}");
 }
+
+/// A wrong program of `tests/wrong/`.
+fn wrong(file: &str) -> String {
+    format!("{}/tests/wrong/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn idle_timeout_checker_passes_the_solution() {
+    let passed = run(
+        "ch6-idle-timeout",
+        &[
+            env!("CARGO_BIN_EXE_ch6-idle-timeout"),
+            "--port",
+            "{port}",
+            "--idle-ms",
+            "1000",
+        ],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 5, "{passed:?}");
+}
+
+#[test]
+fn idle_timeout_checker_fails_a_server_with_no_timeout() {
+    let failure = run(
+        "ch6-idle-timeout",
+        &[env!("CARGO_BIN_EXE_ch6-line-buffer"), "--port", "{port}"],
+    )
+    .unwrap_err();
+    assert!(failure.contains("a quiet client, alone"), "{failure}");
+    assert!(failure.contains("still open"), "{failure}");
+}
+
+/// Runs the wrong idle-timeout program that makes `mistake`.
+fn idle_mistake(mistake: &str) -> Option<String> {
+    let python = python3()?;
+    let program = wrong("idle_timeout.py");
+    let words = [
+        python,
+        &program,
+        "--mistake",
+        mistake,
+        "--port",
+        "{port}",
+        "--idle-ms",
+        "1000",
+    ];
+    Some(run("ch6-idle-timeout", &words).unwrap_err())
+}
+
+#[test]
+fn idle_timeout_checker_fails_a_loop_that_looks_at_its_clock_only_on_events() {
+    let Some(failure) = idle_mistake("on-events") else {
+        return;
+    };
+    assert!(failure.contains("a quiet client, alone"), "{failure}");
+    assert!(
+        failure.contains("poll must wake at the earliest deadline"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn idle_timeout_checker_fails_a_clock_that_never_restarts() {
+    let Some(failure) = idle_mistake("from-accept") else {
+        return;
+    };
+    assert!(failure.contains("sends a line every 250 ms"), "{failure}");
+    assert!(
+        failure.contains("starts the client's second again"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn idle_timeout_checker_fails_a_server_that_blocks_on_one_client() {
+    let Some(failure) = idle_mistake("blocking") else {
+        return;
+    };
+    assert!(failure.contains("while one client trickles"), "{failure}");
+    assert!(failure.contains("never wait on one client"), "{failure}");
+}
+
+#[test]
+fn echo_backpressure_checker_passes_the_solution() {
+    let passed = run(
+        "ch6-echo-backpressure",
+        &[
+            env!("CARGO_BIN_EXE_ch6-echo-backpressure"),
+            "--port",
+            "{port}",
+        ],
+    )
+    .unwrap();
+    assert_eq!(passed.len(), 5, "{passed:?}");
+}
+
+#[test]
+fn echo_backpressure_checker_fails_a_server_that_blocks_on_a_client_that_does_not_read() {
+    let Some(python) = python3() else { return };
+    let program = wrong("echo_backpressure.py");
+    let words = [
+        python,
+        &program,
+        "--mistake",
+        "blocking",
+        "--port",
+        "{port}",
+    ];
+    let failure = run("ch6-echo-backpressure", &words).unwrap_err();
+    assert!(
+        failure.contains("meanwhile, another client is served"),
+        "{failure}"
+    );
+    assert!(failure.contains("never block in a write"), "{failure}");
+}
+
+#[test]
+fn echo_backpressure_checker_fails_a_loop_without_backpressure() {
+    let Some(python) = python3() else { return };
+    let program = wrong("echo_backpressure.py");
+    let words = [
+        python,
+        &program,
+        "--mistake",
+        "no-backpressure",
+        "--port",
+        "{port}",
+    ];
+    let failure = run("ch6-echo-backpressure", &words).unwrap_err();
+    assert!(failure.contains("never reads is made to wait"), "{failure}");
+    assert!(failure.contains("grew by"), "{failure}");
+}
+
+#[test]
+fn the_python_routes_of_the_new_exercises_pass() {
+    let Some(python) = python3() else { return };
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/exercises/python");
+    let idle = format!("{dir}/ch6-idle-timeout.py");
+    let words = [python, &idle, "--port", "{port}", "--idle-ms", "1000"];
+    let result = run("ch6-idle-timeout", &words);
+    assert!(result.is_ok(), "{result:?}");
+    let echo = format!("{dir}/ch6-echo-backpressure.py");
+    let result = run(
+        "ch6-echo-backpressure",
+        &[python, &echo, "--port", "{port}"],
+    );
+    assert!(result.is_ok(), "{result:?}");
+}
