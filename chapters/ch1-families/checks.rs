@@ -620,4 +620,3 @@ fn check_seqpacket(session: &mut Session) -> Result<(), Failure> {
     Ok(())
 }
 // ANCHOR_END: check_seqpacket
-

@@ -999,4 +999,3 @@ fn check_upstream_ends_first(
     Ok(())
 }
 // ANCHOR_END: check_relay
-

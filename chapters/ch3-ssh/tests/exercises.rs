@@ -202,4 +202,3 @@ fn ssh_client_fails_one_recv_and_the_course_loop() {
         "{err}"
     );
 }
-
