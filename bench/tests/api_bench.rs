@@ -25,7 +25,7 @@ fn the_benchmark_writes_a_row_per_method_and_the_throughput_plot() {
     let printed = bench(&["--size-mib", "2", "--no-syscalls"], out.path());
     assert!(printed.contains("sending a 2 MiB file"), "{printed}");
     assert!(
-        printed.contains("against the article's 1 KiB loop: sendfile "),
+        printed.contains("against a 1 KiB read-and-send loop: sendfile "),
         "{printed}"
     );
     let table = Table::read(&out.path().join("results.csv")).unwrap();

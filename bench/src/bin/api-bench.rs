@@ -262,7 +262,7 @@ fn main() -> ExitCode {
                 .map(|r| format!("{} {:.1}x", r[0], rate(r) / article.max(1e-9)))
                 .collect();
             say(format!(
-                "against the article's 1 KiB loop: {}",
+                "against a 1 KiB read-and-send loop: {}",
                 ratios.join(", ")
             ));
         }

@@ -85,7 +85,8 @@ pub fn send_with_sendfile(file: &File, stream: &TcpStream) -> io::Result<u64> {
 // ANCHOR_END: sendfile
 
 // ANCHOR: copy_loop
-/// The article's way: read a buffer's worth, send it all, repeat.
+/// The plain way, the one every language starts with: read a buffer's worth
+/// of the file, send it all, repeat (the course's server sends line by line).
 pub fn send_with_loop(file: &mut File, stream: &mut TcpStream, size: usize) -> io::Result<u64> {
     let mut buf = vec![0; size];
     let mut total = 0;
