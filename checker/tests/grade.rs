@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use checker::grade::table::{Grades, Status};
 
 /// The page that shows the commands.
-const PAGE: &str = "book/intro/exercises.md";
+const PAGE: &str = "book/intro/teaching.md";
 
 /// What the forking submission's processes run: `sleep 2718.28`.
 const FORK_MARK: &str = "2718.28";
