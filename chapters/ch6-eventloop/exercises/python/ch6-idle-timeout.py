@@ -57,7 +57,9 @@ while True:
                 data = client.sock.recv(65536)
                 if not data:
                     raise ConnectionResetError("the client left")
-                client.heard = now
+                # The clock read after the recv: bytes may have come in
+                # since select returned.
+                client.heard = time.monotonic()
                 client.inbox += data
                 while (end := client.inbox.find(b"\n")) >= 0:
                     client.outbox += bytes(client.inbox[:end]).strip().upper()
