@@ -15,7 +15,7 @@
 //! Where the choice is not the command's own (`cargo exercise verify --bless`
 //! and `cargo xtask transcripts` overwrite, `cargo xtask transcripts --check`
 //! verifies), it comes from the environment: `SNAPSHOTS=overwrite cargo test
-//! -p ch1-families --test transcripts` rewrites what the test compares.
+//! -p ch1-families transcripts` rewrites what the test compares.
 
 use std::fs;
 use std::path::{Path, PathBuf};

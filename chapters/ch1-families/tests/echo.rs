@@ -1,7 +1,7 @@
 //! The echo pair over every family and type: what they share (every line
 //! comes back) and what tells them apart (message boundaries, connections).
 
-mod common;
+use crate::common;
 
 use common::{Case, Running, text};
 

@@ -1,7 +1,7 @@
 //! Bad input and absent peers: each ends in one `error: ...` line and a
 //! failing exit code, never a panic. And what a too-small buffer does.
 
-mod common;
+use crate::common;
 
 use std::net::{TcpListener, UdpSocket};
 

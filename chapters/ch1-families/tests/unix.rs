@@ -1,7 +1,7 @@
 //! Unix domain sockets: the socket file, its stale leftovers, its removal on
 //! Ctrl-C, abstract names, and the address a datagram client must have.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::FileTypeExt;

@@ -1,6 +1,6 @@
 //! Every `api-demo` subcommand runs and prints what the book shows.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,12 +1,12 @@
 //! Each checker passes its reference solution and fails wrong programs.
 
-mod common;
+use crate::common;
 
 /// The chapter's checkers, kept beside its exercises (the checker builds
 /// them too).
 #[path = "../checks.rs"]
 #[allow(dead_code)] // a test uses only some of what the checker uses
-mod checks;
+pub mod checks;
 use book_support::check::check_program;
 use checks::checkers;
 use common::python3;

@@ -1,6 +1,6 @@
 //! The socket lab, end to end: lab-server and lab-client as real processes.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! It needs `python3`; where that is missing it says `SKIPPED` on stderr and
 //! checks nothing, as the chapter's other Python tests do.
 
-mod common;
+use crate::common;
 
 use common::BOUND;
 

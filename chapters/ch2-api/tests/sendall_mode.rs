@@ -3,13 +3,10 @@
 //! program's socket while a 64 MiB answer waits for a reader that takes
 //! nothing, and a blocking socket fails.
 
-mod common;
+use crate::common;
 
-#[path = "../checks.rs"]
-#[allow(dead_code)] // a test uses only some of what the checker uses
-mod checks;
+use crate::exercises::checks::checkers;
 use book_support::check::check_program;
-use checks::checkers;
 use common::python3;
 
 /// A Python program in the chapter's folder.

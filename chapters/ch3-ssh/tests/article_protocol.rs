@@ -1,6 +1,6 @@
 //! The article's protocol, end to end: real server, real client, real sockets.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};

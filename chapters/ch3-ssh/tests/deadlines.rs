@@ -1,7 +1,7 @@
 //! How long a client may hold its place among `--max-clients`: the login
 //! deadline, the idle deadline, and the wait after a wrong secret.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::thread;

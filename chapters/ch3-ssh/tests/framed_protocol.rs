@@ -1,6 +1,6 @@
 //! The framed protocol, end to end.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

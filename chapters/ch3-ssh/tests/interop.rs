@@ -1,7 +1,7 @@
 //! The article's way and ours talk to each other, both directions, and say
 //! the same things. Needs python3; without it each test says SKIPPED.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::mem::MaybeUninit;

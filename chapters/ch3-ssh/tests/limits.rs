@@ -2,7 +2,7 @@
 //! can hold: it pauses accepting instead of spinning, logs the episode once,
 //! and accepts again when descriptors are free.
 
-mod common;
+use crate::common;
 
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;

@@ -1,7 +1,7 @@
 //! Where the secret comes from: `--secret`, `--secret-file`, or the
 //! environment, so that it need not be on a command line that `ps` shows.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! The article's protocol: byte for byte, interop with Python both ways,
 //! and each of the article's bugs shown failing, then fixed.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{Read, Write};

@@ -1,6 +1,6 @@
 //! Each checker passes its reference solution and fails wrong programs.
 
-mod common;
+use crate::common;
 
 /// The chapter's checkers, kept beside its exercises (the checker builds
 /// them too).

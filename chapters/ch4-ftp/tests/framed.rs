@@ -1,7 +1,7 @@
 //! The framed protocol: get, put, ls, stat, errors as replies, resume,
 //! md5 end to end, and the client's rules for files on disk.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{Read, Write};

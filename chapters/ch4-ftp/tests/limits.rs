@@ -1,7 +1,7 @@
 //! Limits a hostile or careless crowd of clients meets: a cap on clients at
 //! once, and a server that runs out of descriptors without spinning.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::net::TcpStream;

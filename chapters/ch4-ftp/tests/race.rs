@@ -8,7 +8,7 @@
 //! sides of the swap have been seen, so that a starved swapper cannot make
 //! the test pass without racing.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{Read, Write};

@@ -1,6 +1,6 @@
 //! The server serves only what is under its root, and says so.
 
-mod common;
+use crate::common;
 
 use std::ffi::CString;
 use std::fs;

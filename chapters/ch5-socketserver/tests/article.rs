@@ -3,7 +3,7 @@
 //! article's way (no newline, one `recv(1024)` is one message), the bad
 //! input such a server meets, and why lines stay the default.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};

@@ -1,7 +1,7 @@
 //! Bad clients and bad luck: each fault the chapter shows, against the real
 //! `upper-server` process, looked at from outside (its sockets, /proc).
 
-mod common;
+use crate::common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, UdpSocket};

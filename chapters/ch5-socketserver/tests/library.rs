@@ -1,7 +1,7 @@
 //! The library in-process: one test (at least) for each row of the chapter's
 //! checklist of Python `socketserver` features.
 
-mod common;
+use crate::common;
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{TcpStream, UdpSocket};

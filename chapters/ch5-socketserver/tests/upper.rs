@@ -1,7 +1,7 @@
 //! The programs end to end: `upper-server` and `upper-client` over every
 //! transport and model, and both against the article's Python.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! pauses its accepts without spinning and serves on, and the forking
 //! model's cap on children at once.
 
-mod common;
+use crate::common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;

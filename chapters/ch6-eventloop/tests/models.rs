@@ -3,7 +3,7 @@
 //! behaviour is a function of the model's name; `every_model!` makes one
 //! test per behaviour and model (`stalled_half_line::mio`, ...).
 
-mod common;
+use crate::common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;

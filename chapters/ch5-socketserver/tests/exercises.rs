@@ -1,6 +1,6 @@
 //! Each checker passes its reference solution and fails a wrong program.
 
-mod common;
+use crate::common;
 
 /// The chapter's checkers, kept beside its exercises (the checker builds
 /// them too).

@@ -1,0 +1,16 @@
+//! Chapter 1's tests, one test program for the whole package: its
+//! tests run side by side (cargo runs test programs one after the
+//! other), and the package links one program, not one a file. Each
+//! file of `tests/` is a module; `cargo test -p PACKAGE NAME` runs the
+//! tests whose path contains NAME, e.g. a file's name.
+
+mod book;
+mod common;
+mod connection_life;
+mod echo;
+mod errors;
+mod exercises;
+mod first_socket;
+mod probe;
+mod transcripts;
+mod unix;
