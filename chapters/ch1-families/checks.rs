@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use book_support::ServerProcess;
 use book_support::check::wire::{SETTLE, why_it_ended};
-use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session, Wire, show_bytes};
+use book_support::check::{
+    ANSWER_TIMEOUT, Checker, Failure, Session, Wire, again_if_interrupted, show_bytes,
+};
 use socket2::{Domain, SockAddr, SockRef, Socket, Type};
 
 /// Every checker of chapter 1, one per exercise in `exercises.toml`.
@@ -140,7 +142,7 @@ impl Talk {
             if let Err(err) = socket.set_read_timeout(left.min(SLICE)) {
                 return Err(setup("sets a receive timeout", err));
             }
-            match socket.recv_from(&mut buf) {
+            match again_if_interrupted(|| socket.recv_from(&mut buf)) {
                 Ok((n, from)) => return Ok((buf[..n].to_vec(), from)),
                 Err(err) if is_timeout(&err) => continue,
                 Err(err) => {
@@ -518,7 +520,7 @@ impl<'a> SeqClient<'a> {
     /// Receives one message; `None` at the end of the connection.
     fn receive(&self, step: &str, expected: &str) -> Result<Option<Vec<u8>>, Failure> {
         let mut buf = vec![0; 65_536];
-        match (&self.socket).read(&mut buf) {
+        match again_if_interrupted(|| (&self.socket).read(&mut buf)) {
             Ok(0) => Ok(None),
             Ok(n) => Ok(Some(buf[..n].to_vec())),
             Err(err) => {

@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 
 use book_support::ServerProcess;
 use book_support::check::wire::{Stop, why_it_ended};
-use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session, show_bytes};
+use book_support::check::{
+    ANSWER_TIMEOUT, Checker, Failure, Session, again_if_interrupted, show_bytes,
+};
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use ch2_api::listen::full_queue;
@@ -162,7 +164,7 @@ fn check_sends_nonblocking(session: &mut Session, server: &ServerProcess) -> Res
     if let Err(e) = (&stream).write_all(format!("{}\n", 64 << 20).as_bytes()) {
         return fail("to send the request", e.to_string());
     }
-    match stream.peek(&mut [0]) {
+    match again_if_interrupted(|| stream.peek(&mut [0])) {
         Ok(n) if n > 0 => {}
         Ok(_) => return fail("the first bytes of the answer", why_it_ended(server)),
         Err(e) => return fail("the first bytes of the answer", e.to_string()),
@@ -842,7 +844,7 @@ fn expect_bytes(
 /// Expects the end of the stream (a read of 0 bytes) from `from`.
 fn expect_end(server: &ServerProcess, from: &mut impl Read, step: &str) -> Result<(), Failure> {
     let mut buf = [0; 64];
-    let got = match from.read(&mut buf) {
+    let got = match again_if_interrupted(|| from.read(&mut buf)) {
         Ok(0) => return Ok(()),
         Ok(n) => format!("more bytes: {}", show_bytes(&buf[..n])),
         Err(e) => match Stop::from_error(&e) {

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use book_support::check::client::{ClientRun, run_client};
 use book_support::check::wire::{SETTLE, Stop, read_up_to};
-use book_support::check::{ANSWER_TIMEOUT, Checker, Failure, Session, Wire, show_bytes};
+use book_support::check::{
+    ANSWER_TIMEOUT, Checker, Failure, Session, Wire, again_if_interrupted, show_bytes,
+};
 use book_support::observe::eventually;
 
 /// The chapter's checkers, one per exercise.
@@ -205,7 +207,7 @@ fn ask(wire: &mut Wire<'_>, step: &str, command: &str) -> Result<Vec<u8>, Failur
         return Err(wire.fail(step, "a size in decimal digits", format!("nothing: {got}")));
     };
     let mut header = [0u8; 1024];
-    let read = stream.read(&mut header);
+    let read = again_if_interrupted(|| stream.read(&mut header));
     let header = match read {
         Ok(n) if n > 0 => header[..n].to_vec(),
         other => {

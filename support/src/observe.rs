@@ -91,11 +91,17 @@ pub fn cpu_ticks_during(pid: u32, wait: impl FnOnce()) -> Option<u64> {
 pub fn silent_for(stream: &TcpStream, window: Duration) -> bool {
     let previous = stream.read_timeout().ok().flatten();
     let mut byte = [0u8; 1];
-    let silent = stream.set_read_timeout(Some(window)).is_ok()
-        && matches!(
-            stream.peek(&mut byte),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
-        );
+    // A signal may cut the wait short (EINTR): wait again for what is left.
+    let deadline = Instant::now() + window;
+    let peeked = crate::check::again_if_interrupted(|| {
+        let left = deadline.saturating_duration_since(Instant::now());
+        stream.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
+        stream.peek(&mut byte)
+    });
+    let silent = matches!(
+        peeked,
+        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    );
     let _ = stream.set_read_timeout(previous);
     silent
 }

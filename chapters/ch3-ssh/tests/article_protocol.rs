@@ -5,6 +5,7 @@ use crate::common;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
+use book_support::check::again_if_interrupted;
 use common::*;
 
 #[test]
@@ -175,7 +176,7 @@ fn client_against(header: &'static [u8]) -> std::process::Output {
     let (port, fake) = fake_server(move |mut stream| {
         recv(&mut stream);
         stream.write_all(header).unwrap();
-        let _ = stream.read(&mut [0u8; 16]);
+        let _ = again_if_interrupted(|| stream.read(&mut [0u8; 16]));
     });
     let out = client(&port, &[], b"ls\n");
     fake.join().unwrap();

@@ -8,6 +8,7 @@ use std::mem::MaybeUninit;
 use std::process::Command;
 
 use book_support::ServerProcess;
+use book_support::check::again_if_interrupted;
 use common::*;
 
 /// Commands whose output the article's Python (UTF-8 text) handles too.
@@ -81,7 +82,7 @@ fn without_the_ack_the_article_server_sends_size_and_result_glued() {
     );
     // ... and ONE recv(1024) returns both sends as one piece.
     let mut buf = [0u8; 1024];
-    let n = stream.read(&mut buf).unwrap();
+    let n = again_if_interrupted(|| stream.read(&mut buf)).unwrap();
     assert_eq!(&buf[..n], b"4123\n");
 }
 

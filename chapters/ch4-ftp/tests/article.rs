@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use book_support::ServerProcess;
+use book_support::check::again_if_interrupted;
 use common::*;
 use predicates::prelude::*;
 
@@ -245,7 +246,7 @@ fn fixed_a_missing_file_gets_an_error_answer_from_the_rust_server() {
     let mut conn = connect(&server);
     conn.write_all(b"get nosuch.txt").unwrap();
     let mut buf = [0; 1024];
-    let n = conn.read(&mut buf).unwrap();
+    let n = again_if_interrupted(|| conn.read(&mut buf)).unwrap();
     assert_eq!(&buf[..n], b"error: no such file: nosuch.txt");
     wait_for_log(&server, "refused: no such file");
     // The Rust client reports it and goes on with the next command.
@@ -322,13 +323,13 @@ fn fixed_the_rust_server_answers_bad_commands_and_keeps_serving() {
     for (bad, answer) in cases {
         conn.write_all(bad).unwrap();
         let mut buf = [0; 1024];
-        let n = conn.read(&mut buf).unwrap();
+        let n = again_if_interrupted(|| conn.read(&mut buf)).unwrap();
         assert_eq!(String::from_utf8_lossy(&buf[..n]), answer);
     }
     // A name with a space is a name, not a crash.
     conn.write_all(b"get with space.txt").unwrap();
     let mut buf = [0; 1024];
-    let n = conn.read(&mut buf).unwrap();
+    let n = again_if_interrupted(|| conn.read(&mut buf)).unwrap();
     assert_eq!(&buf[..n], b"16");
     assert!(server.try_status().is_none(), "still serving");
 }
@@ -363,10 +364,10 @@ fn a_megabyte_command_without_newline_gets_a_clear_error_and_the_server_goes_on(
 fn fake_article_server(header: &'static [u8], then: &'static [u8]) -> String {
     fake_server(move |mut s| {
         let mut buf = [0; 1024];
-        let _ = s.read(&mut buf);
+        let _ = again_if_interrupted(|| s.read(&mut buf));
         let _ = s.write_all(header);
         if !then.is_empty() {
-            let _ = s.read(&mut buf);
+            let _ = again_if_interrupted(|| s.read(&mut buf));
             let _ = s.write_all(then);
         }
     })

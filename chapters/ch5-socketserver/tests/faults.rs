@@ -9,6 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use book_support::check::again_if_interrupted;
 use common::{BOUND, child_count, connect, eventually, exchange, fd_count, server, thread_count};
 
 /// A client that has sent part of a line and goes quiet: the handler that
@@ -236,7 +237,7 @@ fn an_oversized_datagram_is_dropped_and_reported_not_truncated() {
     // Loopback keeps the order: the first answer is to "small", so the big
     // one got none (Python's server would answer 8192 upper-cased bytes).
     let mut buf = vec![0; 65536];
-    let n = client.recv(&mut buf).unwrap();
+    let n = again_if_interrupted(|| client.recv(&mut buf)).unwrap();
     assert_eq!(&buf[..n], b"SMALL");
     let report = format!(
         "dropped a datagram of 8193 bytes or more from {}: the limit is 8192",

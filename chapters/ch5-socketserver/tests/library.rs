@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use book_support::check::again_if_interrupted;
 use ch5_socketserver::concurrency::{ConcurrencyModel, Forking, Synchronous, Threading};
 use ch5_socketserver::handler::{Handler, RequestError};
 use ch5_socketserver::request::{DatagramRequest, Request, StreamOptions, StreamRequest};
@@ -161,7 +162,7 @@ fn handle_request_serves_exactly_one_request() {
     second.write_all(b"two\n").unwrap();
     let mut buf = [0; 3];
     assert!(
-        second.read(&mut buf).is_err(),
+        again_if_interrupted(|| second.read(&mut buf)).is_err(),
         "nobody should have answered"
     );
 }
@@ -461,7 +462,7 @@ fn a_datagram_reply_goes_back_to_its_sender_over_udp() {
         socket.send_to(message.as_bytes(), addr).unwrap();
         server.handle_request(Some(BOUND)).unwrap();
         let mut buf = [0; 100];
-        let (n, from) = socket.recv_from(&mut buf).unwrap();
+        let (n, from) = again_if_interrupted(|| socket.recv_from(&mut buf)).unwrap();
         assert_eq!((&buf[..n], from), (answer.as_bytes(), addr));
     }
 }
@@ -478,7 +479,7 @@ fn a_datagram_reply_goes_back_to_its_sender_over_a_unix_socket() {
         .unwrap();
     server.handle_request(Some(BOUND)).unwrap();
     let mut buf = [0; 100];
-    let n = client.recv(&mut buf).unwrap();
+    let n = again_if_interrupted(|| client.recv(&mut buf)).unwrap();
     assert_eq!(&buf[..n], b"UNIX");
 }
 
@@ -500,7 +501,7 @@ fn a_datagram_request_sees_the_whole_packet() {
     client.send_to(&[b'x'; 8192], addr).unwrap(); // exactly max_packet_size
     server.handle_request(Some(BOUND)).unwrap();
     let mut buf = [0; 100];
-    let n = client.recv(&mut buf).unwrap();
+    let n = again_if_interrupted(|| client.recv(&mut buf)).unwrap();
     assert_eq!(&buf[..n], b"8192");
 }
 

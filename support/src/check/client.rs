@@ -66,7 +66,7 @@ fn collect(
     let into = Arc::clone(&kept);
     thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
-        while let Ok(n) = pipe.read(&mut buf) {
+        while let Ok(n) = super::again_if_interrupted(|| pipe.read(&mut buf)) {
             if n == 0 {
                 break;
             }

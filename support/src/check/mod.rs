@@ -32,6 +32,24 @@ pub mod wire;
 pub use bytes::show_bytes;
 pub use wire::Wire;
 
+/// Makes `call` again for as long as a signal interrupts it (`EINTR`).
+///
+/// A blocking call that a signal handler interrupts fails with
+/// `ErrorKind::Interrupted`; a socket read with a timeout is never restarted
+/// by the kernel, whatever the handler asked for. A checker cannot know which
+/// handlers its process has (a crate may install one for `SIGCHLD`, which
+/// comes each time a child exits), so every read it waits on goes through
+/// here. `std`'s `read_exact` and `read_to_end` do the same themselves; a
+/// bare `read`, `peek` or `recv_from` does not.
+pub fn again_if_interrupted<T>(mut call: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    loop {
+        match call() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            result => return result,
+        }
+    }
+}
+
 /// How long a checker waits for any one answer. Long enough for a loaded
 /// machine, short enough that a wrong program fails in seconds.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);

@@ -22,7 +22,7 @@ use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use super::bytes::show_bytes;
-use super::{ANSWER_TIMEOUT, Failure};
+use super::{ANSWER_TIMEOUT, Failure, again_if_interrupted};
 use crate::process::ServerProcess;
 
 /// The longest a checker waits for a program whose connection ended to
@@ -233,7 +233,7 @@ impl<'a> Wire<'a> {
         };
         let _ = stream.set_read_timeout(Some(ANSWER_TIMEOUT));
         let mut buf = [0u8; 64];
-        let got = match stream.read(&mut buf) {
+        let got = match again_if_interrupted(|| stream.read(&mut buf)) {
             Ok(0) => return Ok(()),
             Ok(n) => format!("more bytes: {}", show_bytes(&buf[..n])),
             Err(err) => match Stop::from_error(&err) {
@@ -251,9 +251,14 @@ impl<'a> Wire<'a> {
             let why = self.ended_why();
             return Err(self.fail(step, "silence", format!("nothing: {why}")));
         };
-        let _ = stream.set_read_timeout(Some(wait));
         let mut buf = [0u8; 64];
-        let result = stream.read(&mut buf);
+        // A signal may cut the wait short: wait again for what is left of it.
+        let deadline = Instant::now() + wait;
+        let result = again_if_interrupted(|| {
+            let left = deadline.saturating_duration_since(Instant::now());
+            stream.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
+            stream.read(&mut buf)
+        });
         let _ = stream.set_read_timeout(Some(ANSWER_TIMEOUT));
         let got = match result {
             Ok(0) => format!("the end of the connection: {}", self.ended_why()),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use assert_cmd::cargo::CommandCargoExt;
 use book_support::ServerProcess;
+use book_support::check::again_if_interrupted;
 
 /// Every wait in a test is bounded by this.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -103,7 +104,7 @@ pub fn fake_server(script: impl FnOnce(TcpStream) + Send + 'static) -> (String, 
 /// Reads one `recv(1024)` worth, as the article's programs do.
 pub fn recv(stream: &mut TcpStream) -> Vec<u8> {
     let mut buf = [0u8; 1024];
-    let n = stream.read(&mut buf).unwrap();
+    let n = again_if_interrupted(|| stream.read(&mut buf)).unwrap();
     buf[..n].to_vec()
 }
 
