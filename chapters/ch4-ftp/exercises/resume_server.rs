@@ -30,7 +30,7 @@ use std::thread;
 
 use anyhow::Result;
 use book_support::cli::{announce, run};
-use ch4_ftp::digest::{hash_prefix, hex};
+use ch4_ftp::digest::{HashKind, hash_prefix, hex};
 use ch4_ftp::framed::{FrameError, MAX_REQUEST, Reply, Request, read_frame, send_reply};
 use ch4_ftp::safety::Root;
 use clap::Parser;
@@ -88,9 +88,13 @@ fn serve(stream: TcpStream, root: &Root) -> io::Result<()> {
             }
         };
         let (name, offset) = match Request::parse(&payload) {
-            Ok(Request::Get { name, offset }) => (name, offset),
+            Ok(Request::Get {
+                name,
+                offset,
+                hash: HashKind::Md5,
+            }) => (name, offset),
             Ok(_) => {
-                let reply = Reply::error("bad-request", "this server answers only get");
+                let reply = Reply::error("bad-request", "this server answers only get, with md5");
                 send_reply(&mut output, &reply)?;
                 continue;
             }
@@ -115,7 +119,7 @@ fn serve(stream: TcpStream, root: &Root) -> io::Result<()> {
         let reply = Reply::File {
             size,
             offset: start,
-            md5: hex(md5),
+            digest: hex(md5),
         };
         send_reply(&mut output, &reply)?;
         file.seek(SeekFrom::Start(start))?;

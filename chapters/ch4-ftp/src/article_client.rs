@@ -11,6 +11,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::article::{ACK, COMMAND_LIMIT, parse_size, read_message};
+use crate::digest::HashKind;
 use crate::download::Download;
 
 // ANCHOR: article_get
@@ -22,7 +23,7 @@ pub fn article_get(
     force: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64> {
-    let mut download = Download::begin(dir, name, force)?;
+    let mut download = Download::begin(dir, name, force, HashKind::Md5)?;
     download.start_at(0)?; // this protocol cannot resume
     let size = match request_size(stream, name) {
         Ok(size) => size,

@@ -16,6 +16,7 @@ use anyhow::{Context, Result, bail};
 use crate::Protocol;
 use crate::article_client::article_get;
 use crate::connection::Connection;
+use crate::digest::HashKind;
 use crate::download::local_name;
 use crate::error::Rejected;
 use crate::framed_client;
@@ -30,6 +31,9 @@ pub struct Options {
     pub force: bool,
     /// The protocol to speak.
     pub protocol: Protocol,
+    /// The digest that checks a framed download (the article's protocol
+    /// knows only md5).
+    pub hash: HashKind,
     /// Write a prompt, `ftp> `, before each command (for a person at a
     /// terminal).
     pub prompt: bool,
@@ -128,7 +132,8 @@ fn run_one(
         ))
         .into()),
         (Protocol::Framed, "get") => {
-            framed_client::get(conn, arg, &options.dir, options.force, out, progress)
+            let (dir, force, hash) = (&options.dir, options.force, options.hash);
+            framed_client::get(conn, arg, dir, force, hash, out, progress)
         }
         (Protocol::Framed, "put") => framed_client::put(conn, Path::new(arg), out),
         (Protocol::Framed, "stat") => framed_client::stat(conn, arg, out),

@@ -10,9 +10,8 @@ use std::io::{self, ErrorKind, Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use md5::{Digest, Md5};
 
-use crate::digest::{hash_prefix, hex};
+use crate::digest::{HashKind, Hasher, hash_prefix};
 use crate::error::Rejected;
 use crate::pipeline::recv_exact_pipelined;
 
@@ -22,7 +21,7 @@ pub struct Download {
     part: PathBuf,
     target: PathBuf,
     file: File,
-    md5: Md5,
+    hash: Hasher,
     have: u64,
     force: bool,
 }
@@ -38,10 +37,11 @@ pub fn local_name(remote: &str) -> Result<String> {
 
 // ANCHOR: begin
 impl Download {
-    /// Prepares to download `remote` into `dir`. Refuses at once if the
-    /// final name exists and `force` is not set; otherwise opens (or
-    /// creates) `NAME.part`, whose length is where a resume would start.
-    pub fn begin(dir: &Path, remote: &str, force: bool) -> Result<Download> {
+    /// Prepares to download `remote` into `dir`, checked with a digest of
+    /// `kind`. Refuses at once if the final name exists and `force` is not
+    /// set; otherwise opens (or creates) `NAME.part`, whose length is where
+    /// a resume would start.
+    pub fn begin(dir: &Path, remote: &str, force: bool, kind: HashKind) -> Result<Download> {
         let name = local_name(remote)?;
         let target = dir.join(&name);
         if !force && target.symlink_metadata().is_ok() {
@@ -55,12 +55,20 @@ impl Download {
             part,
             target,
             file,
-            md5: Md5::new(),
+            hash: Hasher::new(kind),
             have,
             force,
         })
     }
     // ANCHOR_END: begin
+
+    /// The kind of digest the download is checked with.
+    pub fn kind(&self) -> HashKind {
+        match self.hash {
+            Hasher::Md5(_) => HashKind::Md5,
+            Hasher::Blake3(_) => HashKind::Blake3,
+        }
+    }
 
     /// How many bytes a previous attempt left in the part file.
     pub fn have(&self) -> u64 {
@@ -85,8 +93,8 @@ impl Download {
         }
         self.file.set_len(offset)?;
         self.file.seek(SeekFrom::Start(0))?;
-        self.md5 = Md5::new();
-        hash_prefix(&mut self.file, offset, &mut self.md5)?;
+        self.hash = Hasher::new(self.kind());
+        hash_prefix(&mut self.file, offset, &mut self.hash)?;
         self.have = offset;
         Ok(())
     }
@@ -101,7 +109,7 @@ impl Download {
     ) -> io::Result<()> {
         let have = self.have;
         let mut writer = io::BufWriter::with_capacity(crate::CHUNK, &self.file);
-        let result = recv_exact_pipelined(from, &mut writer, len, &mut self.md5, &mut |n| {
+        let result = recv_exact_pipelined(from, &mut writer, len, &mut self.hash, &mut |n| {
             progress(have + n)
         });
         let flushed = writer.into_inner().map_err(|e| e.into_error()).map(|_| ());
@@ -114,12 +122,13 @@ impl Download {
     /// final name. On a mismatch the part file is deleted: its bytes are
     /// wrong somewhere, resuming from it would keep them.
     pub fn finish(self, expected: &str) -> Result<PathBuf> {
-        let got = hex(self.md5);
+        let kind = self.kind().name();
+        let got = self.hash.hex();
         if got != expected {
             drop(self.file);
             let _ = fs::remove_file(&self.part);
             let message = format!(
-                "md5 mismatch: the server said {expected}, the bytes hash to {got}; nothing saved"
+                "{kind} mismatch: the server said {expected}, the bytes hash to {got}; nothing saved"
             );
             return Err(Rejected(message).into());
         }

@@ -8,6 +8,7 @@
 //! ```text
 //! requests                      replies
 //! get OFFSET NAME               file SIZE OFFSET MD5   then SIZE-OFFSET bytes
+//! get blake3 OFFSET NAME        file SIZE OFFSET BLAKE3, then the bytes
 //! stat NAME                     stat SIZE MD5
 //! ls DIR                        list\n + lines "f SIZE NAME" / "d - NAME"
 //! put SIZE MD5 NAME             ready, then the client sends SIZE bytes,
@@ -17,6 +18,8 @@
 
 use std::fmt;
 use std::io::{self, ErrorKind, Read, Write};
+
+use crate::digest::HashKind;
 
 /// The largest request frame a server reads: a name is never longer.
 pub const MAX_REQUEST: u32 = 64 * 1024;
@@ -104,6 +107,9 @@ pub enum Request {
         name: String,
         /// Where to start (a resumed download).
         offset: u64,
+        /// The digest the client will check: md5 unless it asks for
+        /// another (`get blake3 OFFSET NAME`).
+        hash: HashKind,
     },
     /// The size and md5 of `name`.
     Stat {
@@ -135,8 +141,9 @@ pub enum Reply {
         size: u64,
         /// Where the bytes that follow start.
         offset: u64,
-        /// The whole file's md5.
-        md5: String,
+        /// The whole file's digest, of the kind the request asked for: 32
+        /// hex digits for md5, 64 for BLAKE3.
+        digest: String,
     },
     /// The answer to `stat`.
     Stat {
@@ -179,7 +186,12 @@ impl Request {
     /// The frame's text.
     pub fn encode(&self) -> String {
         match self {
-            Request::Get { name, offset } => format!("get {offset} {name}"),
+            Request::Get {
+                name,
+                offset,
+                hash: HashKind::Md5,
+            } => format!("get {offset} {name}"),
+            Request::Get { name, offset, hash } => format!("get {} {offset} {name}", hash.name()),
             Request::Stat { name } => format!("stat {name}"),
             Request::Ls { dir } => format!("ls {dir}"),
             Request::Put { name, size, md5 } => format!("put {size} {md5} {name}"),
@@ -197,13 +209,29 @@ impl Request {
         let (word, rest) = text.split_once(' ').unwrap_or((text, ""));
         match word {
             "get" => {
-                let (offset, name) = rest.split_once(' ').ok_or("usage: get OFFSET NAME")?;
-                let offset = offset
-                    .parse()
-                    .map_err(|_| format!("bad offset {offset:?}"))?;
+                // `get OFFSET NAME`, or `get HASH OFFSET NAME`: an offset
+                // is digits, so a first word that is not is a hash's name.
+                let usage = "usage: get [blake3] OFFSET NAME";
+                let (first, after) = rest.split_once(' ').ok_or(usage)?;
+                let (hash, offset, name) = match first.parse::<u64>() {
+                    Ok(offset) => (HashKind::Md5, offset, after),
+                    Err(_) => {
+                        // A word, then an offset: the word names a digest.
+                        let with_offset = after
+                            .split_once(' ')
+                            .and_then(|(o, name)| Some((o.parse::<u64>().ok()?, name)));
+                        let Some((offset, name)) = with_offset else {
+                            return Err(format!("bad offset {first:?}"));
+                        };
+                        let hash = HashKind::from_name(first)
+                            .ok_or_else(|| format!("unknown digest {first:?} (md5, blake3)"))?;
+                        (hash, offset, name)
+                    }
+                };
                 Ok(Request::Get {
                     name: name.into(),
                     offset,
+                    hash,
                 })
             }
             "stat" => Ok(Request::Stat { name: rest.into() }),
@@ -246,7 +274,11 @@ impl Reply {
     /// The frame's text.
     pub fn encode(&self) -> String {
         match self {
-            Reply::File { size, offset, md5 } => format!("file {size} {offset} {md5}"),
+            Reply::File {
+                size,
+                offset,
+                digest,
+            } => format!("file {size} {offset} {digest}"),
             Reply::Stat { size, md5 } => format!("stat {size} {md5}"),
             Reply::List(entries) => {
                 let mut text = String::from("list");
@@ -279,10 +311,13 @@ impl Reply {
             }
         };
         match words.as_slice() {
-            ["file", size, offset, md5] => Ok(Reply::File {
+            ["file", size, offset, hex] => Ok(Reply::File {
                 size: number(size)?,
                 offset: number(offset)?,
-                md5: digest(md5)?,
+                digest: match HashKind::of_hex(hex) {
+                    Some(_) => hex.to_string(),
+                    None => return Err(format!("{hex:?} is not an md5 or BLAKE3 digest")),
+                },
             }),
             ["stat", size, md5] => Ok(Reply::Stat {
                 size: number(size)?,

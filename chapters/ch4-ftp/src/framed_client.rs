@@ -14,7 +14,7 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use crate::MAX_FILE_SIZE;
 use crate::connection::Connection;
-use crate::digest::hash_file;
+use crate::digest::{HashKind, hash_file};
 use crate::download::{Download, local_name};
 use crate::error::Rejected;
 use crate::framed::{Reply, Request};
@@ -33,31 +33,45 @@ fn unexpected(reply: Reply) -> anyhow::Error {
 }
 
 // ANCHOR: framed_get
-/// `get NAME`: downloads into `dir`, resuming from `NAME.part` if an
-/// earlier attempt left one.
+/// `get NAME`: downloads into `dir`, checked with a digest of `hash`,
+/// resuming from `NAME.part` if an earlier attempt left one.
 pub fn get(
     conn: &mut Connection,
     name: &str,
     dir: &Path,
     force: bool,
+    hash: HashKind,
     out: &mut impl Write,
     progress: &mut dyn Progress,
 ) -> Result<()> {
-    let mut download = Download::begin(dir, name, force)?;
+    let mut download = Download::begin(dir, name, force, hash)?;
     let have = download.have();
     conn.send(&Request::Get {
         name: name.into(),
         offset: have,
+        hash,
     })?;
-    let (size, offset, md5) = match conn.reply()? {
-        Reply::File { size, offset, md5 } => (size, offset, md5),
+    let (size, offset, digest) = match conn.reply()? {
+        Reply::File {
+            size,
+            offset,
+            digest,
+        } => (size, offset, digest),
         other => {
             download.abandon();
             return Err(unexpected(other));
         }
     };
     if size > MAX_FILE_SIZE || offset > size {
+        download.abandon();
         bail!("the server announced {size} bytes from {offset}: not believable");
+    }
+    if HashKind::of_hex(&digest) != Some(hash) {
+        download.abandon();
+        bail!(
+            "asked for a {} digest, the server sent {digest:?}",
+            hash.name()
+        );
     }
     download.start_at(offset)?;
     if offset > 0 {
@@ -78,9 +92,14 @@ pub fn get(
         });
     }
     let saved = download
-        .finish(&md5)
+        .finish(&digest)
         .with_context(|| format!("get {name}"))?;
-    writeln!(out, "saved {} ({size} bytes, md5 {md5})", saved.display())?;
+    let kind = hash.name();
+    writeln!(
+        out,
+        "saved {} ({size} bytes, {kind} {digest})",
+        saved.display()
+    )?;
     Ok(())
 }
 // ANCHOR_END: framed_get

@@ -12,7 +12,7 @@ use md5::{Digest, Md5};
 use rustix::fs::{AtFlags, Dir, FileType, statat};
 
 use crate::MAX_FILE_SIZE;
-use crate::digest::hex;
+use crate::digest::{HashKind, hex};
 use crate::exact::recv_exact_hashed;
 use crate::framed::{Entry, FrameError, MAX_REQUEST, Reply, Request, read_frame, send_reply};
 use crate::incoming::Incoming;
@@ -47,7 +47,9 @@ pub fn serve_framed_client(stream: TcpStream, server: &Server) -> io::Result<()>
             }
         };
         match request {
-            Request::Get { name, offset } => send_file(&mut output, server, &who, &name, offset)?,
+            Request::Get { name, offset, hash } => {
+                send_file(&mut output, server, &who, &name, offset, hash)?
+            }
             Request::Stat { name } => {
                 let reply = match stat(server, &name) {
                     Ok((size, md5)) => Reply::Stat { size, md5 },
@@ -86,15 +88,23 @@ fn send_file(
     who: &str,
     name: &str,
     offset: u64,
+    hash: HashKind,
 ) -> io::Result<()> {
     let (mut file, meta) = match server.root.open_file(name) {
         Ok(found) => found,
         Err(refusal) => return send_reply(out, &refuse(server, who, "get", name, &refusal)),
     };
-    let md5 = server.digests.digest(&file)?;
+    let digest = server.digests.digest_of_kind(&file, hash)?;
     let size = meta.len();
     let offset = if offset > size { 0 } else { offset };
-    send_reply(out, &Reply::File { size, offset, md5 })?;
+    send_reply(
+        out,
+        &Reply::File {
+            size,
+            offset,
+            digest,
+        },
+    )?;
     send_file_range(out, &mut file, offset, size - offset, server.method)?;
     server.log(
         who,

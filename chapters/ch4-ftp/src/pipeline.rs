@@ -18,9 +18,8 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::sync::mpsc;
 use std::thread;
 
-use md5::{Digest, Md5};
-
 use crate::CHUNK;
+use crate::digest::Feed;
 
 /// How many buffers circulate between the two threads: enough that neither
 /// waits for the other in the steady state, few enough to stay small
@@ -29,13 +28,14 @@ pub const BUFFERS: usize = 4;
 
 // ANCHOR: recv_exact_pipelined
 /// Receives exactly `size` bytes from `from` and writes them to `to`, as
-/// [`recv_exact_hashed`](crate::exact::recv_exact_hashed) does, but hashes
-/// them on a second thread while this one receives the next.
+/// [`recv_exact_hashed`](crate::exact::recv_exact_hashed) does, but feeds
+/// them to `hash` (md5, or any [`Feed`]) on a second thread while this one
+/// receives the next.
 pub fn recv_exact_pipelined(
     from: &mut impl Read,
     to: &mut impl Write,
     size: u64,
-    md5: &mut Md5,
+    hash: &mut (impl Feed + Send),
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<()> {
     let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(BUFFERS);
@@ -48,7 +48,7 @@ pub fn recv_exact_pipelined(
         // The worker: hash every full buffer, hand it back empty.
         let hasher = scope.spawn(move || {
             for (buf, n) in full_rx {
-                md5.update(&buf[..n]);
+                hash.feed(&buf[..n]);
                 // The receiver may have stopped on an error: then nobody
                 // needs the buffer back.
                 let _ = empty_tx.send(buf);
@@ -112,6 +112,7 @@ fn receive_into_buffers(
 mod tests {
     use super::*;
     use crate::exact::recv_exact_hashed;
+    use md5::{Digest, Md5};
 
     /// A reader that hands out at most `step` bytes per read, like a socket.
     struct Trickle<'a> {

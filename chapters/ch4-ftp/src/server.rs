@@ -56,11 +56,12 @@ pub fn serve_forever(listener: TcpListener, server: Arc<Server>) -> io::Result<(
                 Protocol::Article => serve_article_client(stream, &server),
                 Protocol::Framed => serve_framed_client(stream, &server),
             };
+            // The slot is free before the log says so.
+            active.fetch_sub(1, Ordering::SeqCst);
             match result {
                 Ok(()) => server.log(&who, "left"),
                 Err(e) => server.log(&who, &format!("dropped: {e}")),
             }
-            active.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }

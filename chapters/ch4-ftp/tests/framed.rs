@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread;
 
+use ch4_ftp::digest::HashKind;
 use ch4_ftp::framed::{MAX_REPLY, Reply, Request, read_frame, send_request, write_frame};
 use common::*;
 use predicates::prelude::*;
@@ -59,7 +60,7 @@ fn errors_are_replies_and_the_connection_goes_on() {
     let world = World::new();
     let server = world.server("framed");
     let mut conn = connect(&server);
-    let cases: [(&[u8], &str); 5] = [
+    let cases: [(&[u8], &str); 6] = [
         (b"", "error bad-request empty request"),
         (b"fetch x", "error bad-request unknown request `fetch`"),
         (
@@ -68,6 +69,10 @@ fn errors_are_replies_and_the_connection_goes_on() {
         ),
         (b"get 0 sub", "error not-a-file not a regular file: sub"),
         (b"get x hello.txt", "error bad-request bad offset \"x\""),
+        (
+            b"get sha256 0 hello.txt",
+            "error bad-request unknown digest \"sha256\" (md5, blake3)",
+        ),
     ];
     for (request, answer) in cases {
         write_frame(&mut conn, request).unwrap();
@@ -264,6 +269,83 @@ fn a_digest_mismatch_is_reported_and_saves_nothing() {
     assert!(!world.down.join("x.bin.part").exists());
 }
 
+fn blake3_hex(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+#[test]
+fn a_blake3_download_is_checked_with_blake3_and_resumes() {
+    let world = World::new();
+    let server = world.server("framed");
+    // On the wire: `get blake3 OFFSET NAME` gets the 64-digit digest.
+    let mut conn = connect(&server);
+    write_frame(&mut conn, b"get blake3 0 hello.txt").unwrap();
+    let expected = format!("file 13 0 {}", blake3_hex(b"hello, world\n"));
+    assert_eq!(reply(&mut conn).encode(), expected);
+    // The client, resuming a part file: the kept prefix is hashed too.
+    let data = sample(300_000);
+    fs::write(world.down.join("data.bin.part"), &data[..100_000]).unwrap();
+    let port = server.port().unwrap();
+    let hash = ["--hash", "blake3"];
+    client(&port, "framed", &world.down, &hash, "get data.bin\n")
+        .success()
+        .stdout(predicate::str::contains("resuming data.bin at byte 100000"))
+        .stdout(predicate::str::contains(format!(
+            "data.bin (300000 bytes, blake3 {})",
+            blake3_hex(&data)
+        )));
+    assert_eq!(fs::read(world.down.join("data.bin")).unwrap(), data);
+}
+
+#[test]
+fn a_blake3_mismatch_is_reported_and_saves_nothing() {
+    let world = World::new();
+    let port = fake_framed(
+        format!("file 5 0 {}", blake3_hex(b"other")),
+        b"hello".to_vec(),
+    );
+    client(
+        &port,
+        "framed",
+        &world.down,
+        &["--hash", "blake3"],
+        "get x.bin\n",
+    )
+    .failure()
+    .stderr(predicate::str::contains("blake3 mismatch"));
+    assert!(!world.down.join("x.bin").exists());
+    assert!(!world.down.join("x.bin.part").exists());
+}
+
+#[test]
+fn a_digest_of_the_wrong_kind_is_refused_before_any_byte_is_kept() {
+    // Asked for blake3, a confused server answers with an md5 digest.
+    let world = World::new();
+    let port = fake_framed(format!("file 5 0 {}", md5_hex(b"hello")), b"hello".to_vec());
+    client(
+        &port,
+        "framed",
+        &world.down,
+        &["--hash", "blake3"],
+        "get x.bin\n",
+    )
+    .failure()
+    .stderr(predicate::str::contains(
+        "asked for a blake3 digest, the server sent",
+    ));
+    assert!(!world.down.join("x.bin").exists());
+    assert!(!world.down.join("x.bin.part").exists());
+}
+
+#[test]
+fn the_articles_protocol_has_no_blake3() {
+    let world = World::new();
+    let hash = ["--hash", "blake3"];
+    client("9", "article", &world.down, &hash, "get x.bin\n")
+        .failure()
+        .stderr(predicate::str::contains("checks downloads with md5 only"));
+}
+
 #[test]
 fn a_size_that_is_not_a_number_or_absurd_is_refused() {
     let world = World::new();
@@ -324,6 +406,7 @@ fn a_client_that_vanishes_mid_transfer_leaks_nothing_and_others_are_served() {
             &Request::Get {
                 name: "big.bin".into(),
                 offset: 0,
+                hash: HashKind::Md5,
             },
         )
         .unwrap();
@@ -550,6 +633,7 @@ fn an_upload_in_progress_is_neither_listed_nor_served() {
         let get = Request::Get {
             name: name.into(),
             offset: 0,
+            hash: HashKind::Md5,
         };
         send_request(&mut other, &get).unwrap();
         let got = reply(&mut other).encode();

@@ -122,6 +122,9 @@ fn clients_beyond_the_cap_are_turned_away_and_the_others_served() {
     assert!(got.is_empty(), "{got:?}");
     wait_for_log(&server, "turned away: too many clients at once");
     drop((first, second));
+    // Their slots are free once the server has logged that both left.
+    let both_left = eventually(BOUND, || server.stderr().matches(" left").count() == 2);
+    assert!(both_left, "{}", server.stderr());
     client(
         &server.port().unwrap(),
         "framed",

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use ch4_ftp::digest::HashKind;
 use ch4_ftp::framed::{Reply, Request, read_frame, send_request};
 use common::*;
 use rustix::fs::{CWD, RenameFlags, renameat_with};
@@ -152,6 +153,7 @@ fn get_during_a_swap_race_never_sends_a_file_from_outside() {
     let request = Request::Get {
         name: "sub/inner.txt".into(),
         offset: 0,
+        hash: HashKind::Md5,
     };
     let tries = field.race(|_| match ask(&mut conn, &request) {
         Reply::File { size, .. } => {

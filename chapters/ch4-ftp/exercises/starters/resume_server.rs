@@ -34,7 +34,7 @@ use std::thread;
 
 use anyhow::Result;
 use book_support::cli::{announce, run};
-use ch4_ftp::digest::{hash_prefix, hex};
+use ch4_ftp::digest::{HashKind, hash_prefix, hex};
 use ch4_ftp::framed::{FrameError, MAX_REQUEST, Reply, Request, read_frame, send_reply};
 use ch4_ftp::safety::Root;
 use clap::Parser;

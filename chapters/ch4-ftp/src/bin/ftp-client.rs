@@ -9,6 +9,7 @@ use std::time::Duration;
 use book_support::cli::run;
 use ch4_ftp::client::{Options, run_commands};
 use ch4_ftp::connection::Connection;
+use ch4_ftp::digest::HashKind;
 use ch4_ftp::progress::{Progress, Quiet};
 use ch4_ftp::{DEFAULT_PORT, Protocol};
 use clap::Parser;
@@ -39,16 +40,24 @@ struct Args {
     /// Never draw a progress bar (it is drawn only on a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+    /// The digest that checks each download: md5 (the article's) or
+    /// blake3 (framed protocol only).
+    #[arg(long, value_enum, default_value = "md5")]
+    hash: HashKind,
 }
 
 fn main() -> ExitCode {
     run(|| {
         let args = Args::parse();
+        if args.protocol == Protocol::Article && args.hash != HashKind::Md5 {
+            anyhow::bail!("the article's protocol checks downloads with md5 only");
+        }
         let timeout = Duration::from_secs(args.timeout.max(1));
         let options = Options {
             dir: args.dir,
             force: args.force,
             protocol: args.protocol,
+            hash: args.hash,
             prompt: io::stdin().is_terminal(),
             timeout,
         };
