@@ -18,6 +18,8 @@
 //!   peak under load, its peak resident size) and a thread's CPU time.
 //! - [`results`]: the table of what a benchmark measured (`results.csv`).
 //! - [`plot`]: the plots drawn from that table (SVG).
+//! - [`watch`]: what a server cost during the measured time: its CPU time
+//!   and, where `perf` can count them, its system calls.
 //!
 //! Everything read from `/proc` is read by `book_support::observe`, which
 //! the tests and checkers use too.
@@ -26,3 +28,4 @@ pub mod load;
 pub mod plot;
 pub mod results;
 pub mod usage;
+pub mod watch;

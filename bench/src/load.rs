@@ -59,6 +59,18 @@ impl Level {
     }
 }
 
+/// Something that watches the server while the load runs: told when the
+/// measured time starts (every client connected) and when it ends.
+pub trait Watch {
+    /// The clients start their round trips now.
+    fn started(&mut self) {}
+    /// The last client has stopped.
+    fn ended(&mut self) {}
+}
+
+/// Watching nothing.
+impl Watch for () {}
+
 struct ClientResult {
     latencies: Vec<Duration>,
     connect: Duration,
@@ -78,14 +90,28 @@ pub fn measure(
     duration: Duration,
     exchange: Exchange,
 ) -> io::Result<Level> {
+    measure_watched(addr, clients, duration, exchange, &mut ())
+}
+
+/// [`measure`], telling `watch` when the measured time starts and ends.
+pub fn measure_watched(
+    addr: SocketAddr,
+    clients: usize,
+    duration: Duration,
+    exchange: Exchange,
+    watch: &mut dyn Watch,
+) -> io::Result<Level> {
     assert!(
         addr.ip().is_loopback(),
         "the load generator is for loopback only"
     );
     let overflows_before = listen_overflows();
+    // Two barriers: every client connected, then the watch told, then go.
+    let connected = Arc::new(Barrier::new(clients + 1));
     let start_line = Arc::new(Barrier::new(clients + 1));
     let mut threads = Vec::with_capacity(clients);
     for id in 0..clients {
+        let connected = Arc::clone(&connected);
         let start_line = Arc::clone(&start_line);
         let thread = thread::Builder::new()
             .stack_size(64 * 1024)
@@ -97,6 +123,7 @@ pub fn measure(
                     Ok(s)
                 });
                 let connect = t0.elapsed();
+                connected.wait();
                 start_line.wait();
                 let mut result = ClientResult {
                     latencies: Vec::new(),
@@ -133,6 +160,8 @@ pub fn measure(
             })?;
         threads.push(thread);
     }
+    connected.wait();
+    watch.started();
     start_line.wait();
     let started = Instant::now();
     let results: Vec<ClientResult> = threads
@@ -146,6 +175,7 @@ pub fn measure(
         })
         .collect();
     let elapsed = started.elapsed();
+    watch.ended();
     let overflows = listen_overflows()
         .zip(overflows_before)
         .map_or(0, |(after, before)| after.saturating_sub(before));

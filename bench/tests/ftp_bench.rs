@@ -46,6 +46,11 @@ fn the_benchmark_writes_a_row_per_measurement_and_two_plots() {
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout);
     assert!(stdout.contains("framed get (warm) = "), "{stdout}");
     assert!(stdout.contains("% of md5 alone"), "{stdout}");
+    assert!(
+        stdout.contains("framed get with blake3 (warm) = ")
+            && stdout.contains("% of loopback sendfile"),
+        "{stdout}"
+    );
     let table = Table::read(&out.path().join("results.csv")).unwrap();
     assert_eq!(
         table.header,
@@ -65,11 +70,15 @@ fn the_benchmark_writes_a_row_per_measurement_and_two_plots() {
         ids,
         [
             "md5-crate",
+            "blake3-crate",
             "loopback-read-write",
             "loopback-io-copy",
             "loopback-sendfile",
+            "loopback-sendfile-file",
             "framed-cold",
             "framed-warm",
+            "blake3-cold",
+            "blake3-warm",
             "article-rust"
         ]
     );
@@ -83,14 +92,14 @@ fn the_benchmark_writes_a_row_per_measurement_and_two_plots() {
     // Every download has the client's peak memory, which is a few MiB.
     let peaks = table.numbers("client_peak_mib").unwrap();
     assert!(
-        peaks[peaks.len() - 3..]
+        peaks[peaks.len() - 5..]
             .iter()
             .all(|p| p.is_some_and(|p| p > 0.0))
     );
     for (file, title) in [
         (
             "downloads.svg",
-            "Downloading a 2 MiB file with md5 at both ends",
+            "Downloading a 2 MiB file, its digest checked",
         ),
         ("memory.svg", "Peak memory while downloading a 2 MiB file"),
     ] {

@@ -48,8 +48,11 @@ fn the_benchmark_writes_a_row_per_model_and_level_and_three_plots() {
             "model",
             "clients",
             "round_trips_per_s",
+            "round_trips_per_s_min",
+            "round_trips_per_s_max",
             "p50_us",
             "p99_us",
+            "server_cpu_us_per_round_trip",
             "errors",
             "listen_overflows",
             "peak_kib",
@@ -72,6 +75,9 @@ fn the_benchmark_writes_a_row_per_model_and_level_and_three_plots() {
             "{column}: {values:?}"
         );
     }
+    // CPU time is counted in clock ticks: a short level may cost none.
+    let cpu = table.numbers("server_cpu_us_per_round_trip").unwrap();
+    assert!(cpu.iter().all(|v| v.is_some_and(|v| v >= 0.0)), "{cpu:?}");
     for (file, title) in PLOTS {
         assert_eq!(svg_title(&out.path().join(file)).unwrap(), title);
     }

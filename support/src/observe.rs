@@ -76,6 +76,15 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?)
 }
 
+/// The CPU time of the children process `pid` has waited for, in clock
+/// ticks (cutime and cstime): a forking server's finished children.
+pub fn reaped_children_cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the name: cutime is field 16 and cstime 17 (1-based).
+    let mut fields = after_name(&stat)?.skip(13);
+    Some(fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?)
+}
+
 /// The CPU ticks process `pid` uses while `wait` runs: how a test tells a
 /// process that waits from one that spins, over a wait it has a reason for.
 pub fn cpu_ticks_during(pid: u32, wait: impl FnOnce()) -> Option<u64> {
@@ -332,6 +341,7 @@ mod tests {
     fn this_process_is_seen_from_proc() {
         let me = std::process::id();
         assert!(cpu_ticks(me).is_some());
+        assert!(reaped_children_cpu_ticks(me).is_some());
         assert!(fd_count(me) >= 3);
         assert!(thread_count(me) >= 1);
         // Two readings agree, once no other test starts or ends a thread
@@ -355,6 +365,7 @@ mod tests {
         // Past the largest pid Linux hands out (4194304).
         let gone = 4_194_400;
         assert_eq!(cpu_ticks(gone), None);
+        assert_eq!(reaped_children_cpu_ticks(gone), None);
         assert_eq!(parent(gone), None);
         assert!(children(gone).is_empty());
         assert_eq!(fd_count(gone), 0);

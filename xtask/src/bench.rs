@@ -84,7 +84,7 @@ pub const BENCHES: [Bench; 5] = [
     Bench {
         chapter: "ch6",
         bin: "loop-bench",
-        book_args: &["--seconds", "5"],
+        book_args: &["--seconds", "4", "--rounds", "3", "--syscalls"],
         quick_args: &["--seconds", "0.2", "--clients", "2,8"],
         starts: None,
     },
@@ -297,7 +297,8 @@ mod tests {
         let args = ch6.args(false, "book/ch6/bench");
         assert_eq!(
             ch6.shown_command(false, &args),
-            "cargo run --release -p book-bench --bin loop-bench -- --seconds 5 --out book/ch6/bench"
+            "cargo run --release -p book-bench --bin loop-bench -- --seconds 4 --rounds 3 --syscalls \
+             --out book/ch6/bench"
         );
         let args = ch6.args(true, "target/bench-quick/ch6");
         assert!(

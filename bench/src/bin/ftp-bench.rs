@@ -67,9 +67,11 @@ const COLUMNS: [&str; 7] = [
 ];
 
 /// The downloads, as the plots name them (`measurement` ids).
-const DOWNLOADS: [(&str, &str); 4] = [
+const DOWNLOADS: [(&str, &str); 6] = [
     ("framed-cold", "framed, cold"),
     ("framed-warm", "framed, warm"),
+    ("blake3-cold", "blake3, cold"),
+    ("blake3-warm", "blake3, warm"),
     ("article-rust", "article, Rust"),
     ("article-python", "article, Python"),
 ];
@@ -154,12 +156,12 @@ fn draw(table: &Table, out: &Path) -> Result<()> {
     bar_chart(
         &out.join("downloads.svg"),
         &BarChart {
-            title: format!("Downloading a {size:.0} MiB file with md5 at both ends"),
+            title: format!("Downloading a {size:.0} MiB file, its digest checked"),
             x_label: "download (cold: the server hashes first; warm: digest kept)".into(),
             y_label: "download speed (MB/s)".into(),
             groups: groups.clone(),
             series: vec![Series {
-                name: "whole download, md5 checked".into(),
+                name: "whole download, digest checked".into(),
                 values: shown.iter().map(|(i, _)| mbps[*i]).collect(),
             }],
             baseline: md5.map(|value| Baseline {
@@ -232,18 +234,49 @@ fn md5_in_process(path: &Path) -> Result<(String, f64)> {
     Ok((ch4_ftp::digest::hex(md5), secs))
 }
 
-/// Sends the file over loopback with `method` to a reader that discards it.
-fn raw_send(path: &Path, len: u64, method: SendMethod) -> Result<(f64, f64)> {
+/// BLAKE3 of the file, read a chunk at a time as `md5_in_process` does;
+/// the seconds it took.
+fn blake3_in_process(path: &Path) -> Result<f64> {
+    let start = Instant::now();
+    let mut file = File::open(path)?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0; ch4_ftp::CHUNK];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    std::hint::black_box(hasher.finalize());
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// Sends the file over loopback with `method` to a reader that discards
+/// it, or with `into`, writes it to that new file, as a download must.
+fn raw_send(
+    path: &Path,
+    len: u64,
+    method: SendMethod,
+    into: Option<PathBuf>,
+) -> Result<(f64, f64)> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let reader = thread::spawn(move || -> std::io::Result<u64> {
         let (mut s, _) = listener.accept()?;
+        let mut file = into.as_ref().map(File::create).transpose()?;
         let mut buf = vec![0; ch4_ftp::CHUNK];
         let mut total = 0;
         loop {
             let n = s.read(&mut buf)?;
             if n == 0 {
+                if let Some(path) = &into {
+                    fs::remove_file(path)?;
+                }
                 return Ok(total);
+            }
+            if let Some(file) = &mut file {
+                file.write_all(&buf[..n])?;
             }
             total += n as u64;
         }
@@ -328,7 +361,7 @@ fn main() -> ExitCode {
             show(&mut rows, python_download(&setup)?);
         }
         let table = results(&rows, args.size_mib);
-        if let Some(line) = summary(&table)? {
+        for line in summary(&table)? {
             println!("{line}");
         }
         if let Some(out) = &args.out {
@@ -446,11 +479,14 @@ impl Setup {
 }
 
 /// md5 alone: the md-5 crate in this process, and `md5sum` where there is
-/// one.
+/// one; then BLAKE3 alone, the `blake3` crate on one core.
 fn md5_alone(setup: &Setup) -> Result<Vec<Row>> {
     let (_, secs) = md5_in_process(&setup.file)?;
     let label = "md5, md-5 crate, one core";
     let mut rows = vec![Row::speed("md5-crate", label, setup.len, secs)];
+    let secs = blake3_in_process(&setup.file)?;
+    let label = "blake3, blake3 crate, one core";
+    rows.push(Row::speed("blake3-crate", label, setup.len, secs));
     let start = Instant::now();
     let md5sum = Command::new("md5sum")
         .arg(&setup.file)
@@ -485,21 +521,41 @@ fn loopback(setup: &Setup) -> Result<Vec<Row>> {
     ];
     let mut rows = Vec::new();
     for (id, label, method) in methods {
-        let (secs, cpu) = raw_send(&setup.file, setup.len, method)?;
+        let (secs, cpu) = raw_send(&setup.file, setup.len, method, None)?;
         rows.push(Row {
             sender_cpu_s: Some(cpu),
             ..Row::speed(id, label, setup.len, secs)
         });
     }
+    // A download must also write every byte into a new file: the ceiling
+    // of any download, hash or no hash.
+    let into = Some(setup.down.join("raw.bin"));
+    let (secs, cpu) = raw_send(&setup.file, setup.len, SendMethod::Sendfile, into)?;
+    let label = "loopback, sendfile, into a new file";
+    rows.push(Row {
+        sender_cpu_s: Some(cpu),
+        ..Row::speed("loopback-sendfile-file", label, setup.len, secs)
+    });
     Ok(rows)
 }
 
-/// Two framed downloads from one server: cold (the server hashes the file
-/// before it sends it) and warm (the digest is cached).
+/// Framed downloads from one server: cold (the server hashes the file
+/// before it sends it) and warm (the digest is cached), checked with md5,
+/// then the same two checked with BLAKE3 (`ftp-client --hash blake3`).
 fn framed_downloads(setup: &Setup) -> Result<Vec<Row>> {
     let served = start_server(setup.server("framed"))?;
     let (cold, cold_peak) = setup.download(setup.client(&served.port, "framed"))?;
+    setup.check_download()?;
     let (warm, warm_peak) = setup.download(setup.client(&served.port, "framed"))?;
+    setup.check_download()?;
+    let blake3 = || {
+        let mut client = setup.client(&served.port, "framed");
+        client.args(["--hash", "blake3"]);
+        client
+    };
+    let (b3_cold, b3_cold_peak) = setup.download(blake3())?;
+    setup.check_download()?;
+    let (b3_warm, b3_warm_peak) = setup.download(blake3())?;
     let server_peak = stop(served);
     setup.check_download()?;
     let label = "framed get, server hashes first (cold)";
@@ -513,7 +569,18 @@ fn framed_downloads(setup: &Setup) -> Result<Vec<Row>> {
         server_peak_mib: Some(server_peak),
         ..Row::speed("framed-warm", label, setup.len, warm)
     };
-    Ok(vec![cold, warm])
+    let label = "blake3 get, server hashes first (cold)";
+    let b3_cold = Row {
+        client_peak_mib: Some(b3_cold_peak),
+        ..Row::speed("blake3-cold", label, setup.len, b3_cold)
+    };
+    let label = "blake3 get, digest cached (warm)";
+    let b3_warm = Row {
+        client_peak_mib: Some(b3_warm_peak),
+        server_peak_mib: Some(server_peak),
+        ..Row::speed("blake3-warm", label, setup.len, b3_warm)
+    };
+    Ok(vec![cold, warm, b3_cold, b3_warm])
 }
 
 /// A download in the article's protocol, with Rust at both ends.
@@ -568,27 +635,45 @@ fn results(rows: &[Row], file_mib: u64) -> Table {
     table
 }
 
-/// The warm framed download beside its baselines: md5 alone, and the
-/// article's Python programs. Computed from the table, as `results.csv`
+/// The warm framed downloads beside their baselines: md5 alone and the
+/// article's Python programs for the md5 path; loopback `sendfile` and the
+/// md5 path for the BLAKE3 one. Computed from the table, as `results.csv`
 /// rounds the speeds.
-fn summary(table: &Table) -> Result<Option<String>> {
+fn summary(table: &Table) -> Result<Vec<String>> {
     let ids = table.texts("measurement")?;
     let speeds = table.numbers("mb_per_s")?;
     let speed = |id: &str| ids.iter().position(|i| *i == id).and_then(|i| speeds[i]);
-    let (Some(warm), Some(md5)) = (speed("framed-warm"), speed("md5-crate")) else {
-        return Ok(None);
-    };
-    let mut line = format!(
-        "framed get (warm) = {:.0}% of md5 alone",
-        100.0 * warm / md5
-    );
-    if let Some(python) = speed("article-python") {
-        line.push_str(&format!(
-            ", {:.1}x the article's Python programs",
-            warm / python
-        ));
+    let mut lines = Vec::new();
+    if let (Some(warm), Some(md5)) = (speed("framed-warm"), speed("md5-crate")) {
+        let mut line = format!(
+            "framed get (warm) = {:.0}% of md5 alone",
+            100.0 * warm / md5
+        );
+        if let Some(python) = speed("article-python") {
+            line.push_str(&format!(
+                ", {:.1}x the article's Python programs",
+                warm / python
+            ));
+        }
+        lines.push(line);
     }
-    Ok(Some(line))
+    if let (Some(b3), Some(sendfile)) = (speed("blake3-warm"), speed("loopback-sendfile")) {
+        let mut line = format!(
+            "framed get with blake3 (warm) = {:.0}% of loopback sendfile",
+            100.0 * b3 / sendfile
+        );
+        if let Some(into_file) = speed("loopback-sendfile-file") {
+            line.push_str(&format!(
+                ", {:.0}% of sendfile into a new file",
+                100.0 * b3 / into_file
+            ));
+        }
+        if let Some(md5) = speed("framed-warm") {
+            line.push_str(&format!(", {:.1}x the md5 path", b3 / md5));
+        }
+        lines.push(line);
+    }
+    Ok(lines)
 }
 
 fn check(path: &Path, digest: &str) -> Result<()> {

@@ -13,6 +13,13 @@
 //!   `<!-- measured, not regenerated:` and says why it cannot be made by a
 //!   command (output that differs from run to run by design, say).
 //!
+//! A block of any kind may also quote a few lines of such a file, to
+//! discuss them: an HTML comment right above it,
+//! `<!-- quoted from bench/console.txt -->`, names the file, and every line
+//! of the block must then begin a line of that file (a quote may leave out
+//! the columns on the right), so a rerun that changes the numbers fails
+//! until the quote is updated.
+//!
 //! Anything else in a `console` block was pasted, and goes stale without a
 //! test noticing. Commands shown without their output belong in
 //! ```` ```sh ```` blocks, and a block of another kind that still looks like
@@ -37,6 +44,9 @@ const GENERATED_DIRS: [&str; 2] = ["transcripts", "bench"];
 /// The comment that excuses a pasted block, and must say why.
 const MEASURED: &str = "<!-- measured, not regenerated:";
 
+/// The comment that names the generated file a block quotes.
+const QUOTED: &str = "<!-- quoted from ";
+
 /// Checks every fenced block of the book at `root`, and that every
 /// generated file is shown by some page.
 pub fn check_console_blocks(root: &Path) -> Vec<Problem> {
@@ -55,6 +65,13 @@ pub fn check_console_blocks(root: &Path) -> Vec<Problem> {
 fn check_page(sources: &Sources, page: &Page) -> Vec<Problem> {
     let mut problems = Vec::new();
     for block in fenced_blocks(&page.text) {
+        if let Some(message) = quote_problem(page, &block) {
+            problems.push(Problem::at(&sources.root, &page.path, block.line, message));
+            continue;
+        }
+        if text_above(&page.text, &block).contains(QUOTED) {
+            continue;
+        }
         let message = match block.language() {
             "console" => console_problem(page, &block),
             "mermaid" | "python" | "rust" => None,
@@ -113,6 +130,35 @@ fn console_problem(page: &Page, block: &FencedBlock) -> Option<String> {
                 .to_string(),
         ),
     }
+}
+
+/// What is wrong with a block that says it quotes a generated file: a
+/// file that is not generated or cannot be read, or a line that begins no
+/// line of it.
+fn quote_problem(page: &Page, block: &FencedBlock) -> Option<String> {
+    let above = text_above(&page.text, block);
+    let at = above.find(QUOTED)?;
+    let rest = &above[at + QUOTED.len()..];
+    let target = rest[..rest.find("-->")?].trim();
+    let path = normalize(&page.dir().join(target));
+    if !is_generated(&path) {
+        return Some(format!(
+            "a block quotes {target}, which no command writes (a transcripts/ or bench/ file)"
+        ));
+    }
+    let Ok(text) = fs::read_to_string(&path) else {
+        return Some(format!("a block quotes {target}, which cannot be read"));
+    };
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let stale = block
+        .body
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .find(|quoted| !lines.iter().any(|line| line.starts_with(quoted)))?;
+    Some(format!(
+        "a block quotes {target}, but no line of it begins with {stale:?}:          update the quote from the file"
+    ))
 }
 
 /// Whether a comment right above the block (`above`) says why it is
@@ -238,6 +284,43 @@ mod tests {
             ("book/transcripts/run.txt", "$ run\nhello\n"),
         ]);
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_quote_of_a_bench_file_passes_while_its_lines_begin_lines_of_the_file() {
+        let page = "<!-- quoted from bench/console.txt -->\n```text\nmio  10  900\n```\n";
+        let console = "$ bench\nmio  10  900  1.5 MiB\ntokio 10 800\n";
+        let shown = "```console\n{{#include bench/console.txt}}\n```\n";
+        let found = problems(&[
+            ("book/SUMMARY.md", "- [A](a.md)\n- [B](b.md)\n"),
+            ("book/a.md", page),
+            ("book/b.md", shown),
+            ("book/bench/console.txt", console),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+        // A rerun changed the number: the quote is stale.
+        let found = problems(&[
+            ("book/SUMMARY.md", "- [A](a.md)\n- [B](b.md)\n"),
+            ("book/a.md", page),
+            ("book/b.md", shown),
+            ("book/bench/console.txt", "$ bench\nmio  10  950  1.5 MiB\n"),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("no line of it begins with \"mio  10  900\""),
+            "{found:?}"
+        );
+        // Only a generated file may be quoted.
+        let found = problems(&[
+            ("book/SUMMARY.md", "- [A](a.md)\n"),
+            (
+                "book/a.md",
+                "<!-- quoted from notes.txt -->\n```text\n$ x\n```\n",
+            ),
+            ("book/notes.txt", "$ x\n"),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("which no command writes"), "{found:?}");
     }
 
     #[test]

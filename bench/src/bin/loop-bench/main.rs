@@ -11,16 +11,17 @@
 mod results;
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use book_bench::load::{Exchange, measure, raise_open_files_limit};
+use book_bench::load::{Exchange, Level, measure_watched, raise_open_files_limit};
 use book_bench::usage::{PeakMemory, memory_kib};
+use book_bench::watch::{Cost, ServerWatch, per_round_trip, perf_counts_syscalls};
 use book_support::ServerProcess;
 use book_support::cli::run;
 use book_support::machine::{cores, setting};
@@ -48,6 +49,15 @@ struct Args {
     /// Redraw the plots in `--out` from its results.csv; measure nothing.
     #[arg(long, requires = "out")]
     plot_only: bool,
+    /// Also count the server's system calls during the measured time, with
+    /// `perf stat` (Debian: linux-perf; it needs root, or
+    /// `kernel.perf_event_paranoid` = -1).
+    #[arg(long)]
+    syscalls: bool,
+    /// Rounds: each measures every model at every level in turn; a row is
+    /// the median of its rounds, and `range` shows the lowest and highest.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
     /// (Internal) be the server with this model.
     #[arg(long, hide = true)]
     serve: Option<Model>,
@@ -107,6 +117,131 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+/// A model's server, started once for every round.
+struct Served {
+    model: Model,
+    server: ServerProcess,
+    addr: SocketAddr,
+    pid: u32,
+    /// Its descriptors at rest, with no client.
+    fds: usize,
+}
+
+/// One model at one level in one round.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    level: Level,
+    cost: Cost,
+    peak_kib: u64,
+    /// Memory per idle connection (first round only).
+    idle_kib: Option<f64>,
+}
+
+impl Served {
+    fn start(model: Model) -> Result<Self> {
+        let server = start(model)?;
+        let addr = server.socket_addr()?;
+        let pid = server.pid();
+        // One round trip first: the server has then set itself up (its
+        // signal handling opens a descriptor after the first line).
+        idle_memory(addr, pid, 1)?;
+        let fds = fd_count(pid);
+        Ok(Self {
+            model,
+            server,
+            addr,
+            pid,
+            fds,
+        })
+    }
+
+    /// Measures one level: memory per idle connection (if `idle`), then
+    /// `clients` doing round trips for `seconds`, and what they cost.
+    fn level(
+        &self,
+        clients: usize,
+        seconds: Duration,
+        idle: bool,
+        scratch: &Path,
+    ) -> Result<Sample> {
+        let idle_kib = if idle {
+            let kib = idle_memory(self.addr, self.pid, clients)?;
+            settle(self.pid, self.fds);
+            Some(kib)
+        } else {
+            None
+        };
+        let peak = PeakMemory::start(self.pid, Duration::from_millis(100));
+        let mut watch = ServerWatch::new(self.pid, false, scratch)?;
+        let level = measure_watched(self.addr, clients, seconds, LINES, &mut watch)?;
+        let peak_kib = peak.finish();
+        let cost = watch.cost()?;
+        settle(self.pid, self.fds);
+        Ok(Sample {
+            level,
+            cost,
+            peak_kib,
+            idle_kib,
+        })
+    }
+
+    /// System calls per round trip at `clients`, with perf attached.
+    fn count_syscalls(&self, clients: usize, seconds: Duration, scratch: &Path) -> Result<String> {
+        let mut watch = ServerWatch::new(self.pid, true, scratch)?;
+        let level = measure_watched(self.addr, clients, seconds, LINES, &mut watch)?;
+        let counts = watch.cost()?.syscalls.unwrap_or_default();
+        settle(self.pid, self.fds);
+        Ok(per_round_trip(&counts, level.round_trips))
+    }
+
+    fn stop(self) -> Result<()> {
+        self.server.terminate()?;
+        if self.server.wait_for_exit(Duration::from_secs(30)).is_none() {
+            bail!("the {} server did not stop within 30 s", self.model.name());
+        }
+        Ok(())
+    }
+}
+
+/// The row of a model at a level: the median of its rounds (by each
+/// measure on its own), the lowest and highest rate, the most errors and
+/// the highest peak of any round, the first round's idle memory.
+fn median_row(model: &str, clients: usize, samples: &[Sample]) -> Row {
+    let median = |value: &dyn Fn(&Sample) -> f64| {
+        let mut values: Vec<f64> = samples.iter().map(value).collect();
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or(0.0)
+    };
+    let rates = samples.iter().map(|s| s.level.rate());
+    Row {
+        model: model.into(),
+        clients,
+        rate: median(&|s| s.level.rate()),
+        rate_min: rates.clone().fold(f64::INFINITY, f64::min),
+        rate_max: rates.fold(0.0, f64::max),
+        p50_us: median(&|s| micros(s.level.p50)),
+        p99_us: median(&|s| micros(s.level.p99)),
+        cpu_us: median(&|s| s.cost.cpu_s * 1e6 / s.level.round_trips.max(1) as f64),
+        errors: samples.iter().map(|s| s.level.errors).max().unwrap_or(0),
+        overflows: samples
+            .iter()
+            .map(|s| s.level.listen_overflows)
+            .max()
+            .unwrap_or(0),
+        peak_kib: samples.iter().map(|s| s.peak_kib).max().unwrap_or(0),
+        idle_kib: samples.iter().find_map(|s| s.idle_kib).unwrap_or(0.0),
+    }
+}
+
+/// 48213 as "48k", 950 as "950".
+fn thousands(n: f64) -> String {
+    if n >= 1000.0 {
+        format!("{:.0}k", n / 1000.0)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
 fn main() -> ExitCode {
     run(|| {
         let args = Args::parse();
@@ -117,6 +252,7 @@ fn main() -> ExitCode {
                 model,
                 workers: WORKERS,
                 max_children: 11_000,
+                loops: None,
             });
         }
         if let (true, Some(out)) = (args.plot_only, &args.out) {
@@ -133,74 +269,113 @@ fn main() -> ExitCode {
         for name in ["net.core.somaxconn", "net.ipv4.ip_local_port_range"] {
             println!("{}", setting(name));
         }
+        let syscalls = args.syscalls
+            && match perf_counts_syscalls() {
+                Ok(()) => true,
+                Err(why) => {
+                    println!("system calls not counted: {why}");
+                    false
+                }
+            };
+        let scratch = tempfile::tempdir()?;
         println!(
-            "loop-bench: {} s a level, loopback, {} cores, pool of {WORKERS} workers",
+            "loop-bench: {} s a level, {} round(s), loopback, {} cores, pool of {WORKERS} workers",
             args.seconds,
+            args.rounds,
             cores()
         );
+        // Every server first, so that the rounds can take turns: each
+        // round measures every model at every level, and a level's row is
+        // the median of its rounds. A machine whose speed drifts (other
+        // tenants, its own caches) then drifts under every model alike.
+        let servers = args
+            .models
+            .iter()
+            .map(|&model| Served::start(model))
+            .collect::<Result<Vec<_>>>()?;
+        let seconds = Duration::from_secs_f64(args.seconds);
+        let mut samples: Vec<Vec<Vec<Sample>>> =
+            vec![vec![Vec::new(); args.clients.len()]; servers.len()];
+        // Progress for a terminal; the table alone for a file.
+        let progress = std::io::stderr().is_terminal();
+        for round in 1..=args.rounds {
+            for (s, served) in servers.iter().enumerate() {
+                for (l, &clients) in args.clients.iter().enumerate() {
+                    let sample = served.level(clients, seconds, round == 1, scratch.path())?;
+                    if progress {
+                        eprintln!(
+                            "round {round}: {} at {clients}: {:.0} round trips/s",
+                            served.model.name(),
+                            sample.level.rate()
+                        );
+                    }
+                    samples[s][l].push(sample);
+                }
+            }
+        }
         println!(
-            "{:<10} {:>7} {:>13} {:>8} {:>8} {:>6} {:>9} {:>9} {:>9}",
+            "{:<10} {:>7} {:>13} {:>13} {:>8} {:>8} {:>9} {:>6} {:>9} {:>9} {:>9}",
             "model",
             "clients",
             "round trips/s",
+            "range",
             "p50 µs",
             "p99 µs",
+            "CPU µs/rt",
             "errors",
             "overflows",
             "peak MiB",
             "KiB/idle"
         );
         let mut rows = Vec::new();
-        for &model in &args.models {
-            let server = start(model)?;
-            let addr = server.socket_addr()?;
-            let pid = server.pid();
-            // One round trip first: the server has then set itself up (its
-            // signal handling opens a descriptor after the first line).
-            idle_memory(addr, pid, 1)?;
-            let fds = fd_count(pid);
-            for &clients in &args.clients {
-                let idle_kib = idle_memory(addr, pid, clients)?;
-                settle(pid, fds);
-                let peak = PeakMemory::start(pid, Duration::from_millis(100));
-                let level = measure(addr, clients, Duration::from_secs_f64(args.seconds), LINES)?;
-                let peak_kib = peak.finish();
-                settle(pid, fds);
-                let row = Row {
-                    model: model.name().into(),
-                    clients,
-                    rate: level.rate(),
-                    p50_us: micros(level.p50),
-                    p99_us: micros(level.p99),
-                    errors: level.errors,
-                    overflows: level.listen_overflows,
-                    peak_kib,
-                    idle_kib,
-                };
+        for (served, by_level) in servers.iter().zip(&samples) {
+            for (&clients, level_samples) in args.clients.iter().zip(by_level) {
+                let row = median_row(served.model.name(), clients, level_samples);
                 println!(
-                    "{:<10} {:>7} {:>13.0} {:>8.0} {:>8.0} {:>6} {:>9} {:>9.1} {:>9.1}",
+                    "{:<10} {:>7} {:>13.0} {:>13} {:>8.0} {:>8.0} {:>9.1} {:>6} {:>9} {:>9.1} {:>9.1}",
                     row.model,
                     clients,
                     row.rate,
+                    format!("{}–{}", thousands(row.rate_min), thousands(row.rate_max)),
                     row.p50_us,
                     row.p99_us,
+                    row.cpu_us,
                     row.errors,
                     row.overflows,
                     row.peak_kib as f64 / 1024.0,
                     row.idle_kib
                 );
-                if let Some(e) = &level.first_error {
+                let errors = level_samples
+                    .iter()
+                    .filter_map(|s| s.level.first_error.as_ref());
+                if let Some(e) = errors.clone().next() {
                     println!("  first error: {e}");
-                    let stderr = server.stderr();
-                    for line in stderr.lines().rev().take(2) {
+                    for line in served.server.stderr().lines().rev().take(2) {
                         println!("  the server said: {line}");
                     }
                 }
                 rows.push(row);
             }
-            server.terminate()?;
-            if server.wait_for_exit(Duration::from_secs(30)).is_none() {
-                bail!("the {} server did not stop within 30 s", model.name());
+        }
+        // Counting system calls slows the server (every call fires a
+        // tracepoint), so they are counted in a level of their own, at
+        // the most connections, apart from the rates above.
+        let mut syscall_lines = Vec::new();
+        if syscalls {
+            for served in &servers {
+                let counted = served.count_syscalls(most as usize, seconds, scratch.path())?;
+                syscall_lines.push(format!("{:<10} {:>7} {counted}", served.model.name(), most));
+            }
+        }
+        for served in servers {
+            served.stop()?;
+        }
+        if !syscall_lines.is_empty() {
+            println!(
+                "system calls per round trip, all and by name (perf stat, a level of its own):"
+            );
+            for line in &syscall_lines {
+                println!("{line}");
             }
         }
         // Each model beside a thread per connection, the baseline, at the

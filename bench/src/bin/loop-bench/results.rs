@@ -15,12 +15,17 @@ pub struct Row {
     pub model: String,
     /// Concurrent clients.
     pub clients: usize,
-    /// Round trips per second.
+    /// Round trips per second (the median of the rounds).
     pub rate: f64,
+    /// The lowest and the highest rate of the rounds.
+    pub rate_min: f64,
+    pub rate_max: f64,
     /// Median round trip, µs.
     pub p50_us: f64,
     /// 99th percentile round trip, µs.
     pub p99_us: f64,
+    /// The server's CPU time per round trip, µs (its threads and children).
+    pub cpu_us: f64,
     /// Clients that failed.
     pub errors: usize,
     /// Handshakes the kernel dropped because an accept queue was full,
@@ -34,12 +39,15 @@ pub struct Row {
 }
 
 /// The columns of `results.csv`, each with its unit.
-pub const COLUMNS: [&str; 9] = [
+pub const COLUMNS: [&str; 12] = [
     "model",
     "clients",
     "round_trips_per_s",
+    "round_trips_per_s_min",
+    "round_trips_per_s_max",
     "p50_us",
     "p99_us",
+    "server_cpu_us_per_round_trip",
     "errors",
     "listen_overflows",
     "peak_kib",
@@ -55,8 +63,11 @@ impl Row {
                 r.model.clone(),
                 r.clients.to_string(),
                 format!("{:.0}", r.rate),
+                format!("{:.0}", r.rate_min),
+                format!("{:.0}", r.rate_max),
                 format!("{:.0}", r.p50_us),
                 format!("{:.0}", r.p99_us),
+                format!("{:.1}", r.cpu_us),
                 r.errors.to_string(),
                 r.overflows.to_string(),
                 r.peak_kib.to_string(),
@@ -78,8 +89,11 @@ impl Row {
         let models = table.texts("model")?;
         let clients = number("clients")?;
         let rate = number("round_trips_per_s")?;
+        let rate_min = number("round_trips_per_s_min")?;
+        let rate_max = number("round_trips_per_s_max")?;
         let p50 = number("p50_us")?;
         let p99 = number("p99_us")?;
+        let cpu = number("server_cpu_us_per_round_trip")?;
         let errors = number("errors")?;
         let overflows = number("listen_overflows")?;
         let peak = number("peak_kib")?;
@@ -89,8 +103,11 @@ impl Row {
                 model: models[i].to_string(),
                 clients: clients[i] as usize,
                 rate: rate[i],
+                rate_min: rate_min[i],
+                rate_max: rate_max[i],
                 p50_us: p50[i],
                 p99_us: p99[i],
+                cpu_us: cpu[i],
                 errors: errors[i] as usize,
                 overflows: overflows[i] as u64,
                 peak_kib: peak[i] as u64,
