@@ -218,10 +218,13 @@ mod tests {
         eof: bool,
         take: usize,
         written: Vec<u8>,
+        /// Calls of `read`, as a system call counter would count them.
+        read_calls: usize,
     }
 
     impl Read for Fake {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.read_calls += 1;
             match self.reads.pop_front() {
                 Some(piece) => {
                     buf[..piece.len()].copy_from_slice(&piece);
@@ -267,6 +270,7 @@ mod tests {
             eof: false,
             take,
             written: Vec::new(),
+            read_calls: 0,
         }
     }
 
@@ -316,6 +320,27 @@ mod tests {
         assert!(!c.wants_read());
         assert!(c.owed() <= WRITE_CAP + 2048);
         assert!(!s.reads.is_empty(), "the rest stays in the socket");
+    }
+
+    #[test]
+    fn a_round_trip_costs_one_read_not_a_second_that_would_block() {
+        // One line, shorter than the scratch buffer: the socket was empty
+        // after it, so `pump` answers without asking again (a second read
+        // would only say `WouldBlock`), as a round trip on loopback goes.
+        let mut c = Connection::new();
+        let mut s = fake(&[b"hello\n"], usize::MAX);
+        let mut scratch = [0; 64];
+        assert_eq!(c.pump(&mut s, &mut scratch).unwrap(), Pumped::Open);
+        assert_eq!((s.read_calls, s.written.as_slice()), (1, &b"HELLO"[..]));
+        // A read that fills the buffer may have left more: read on.
+        let mut c = Connection::new();
+        let mut s = fake(&[b"0123456\n", b"abc\n"], usize::MAX);
+        let mut scratch = [0; 8];
+        c.pump(&mut s, &mut scratch).unwrap();
+        assert_eq!(
+            (s.read_calls, s.written.as_slice()),
+            (2, &b"0123456ABC"[..])
+        );
     }
 
     #[test]

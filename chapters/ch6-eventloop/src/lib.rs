@@ -11,6 +11,8 @@
 //! - [`poll_loop`]: readiness from first principles, non-blocking sockets
 //!   and `poll(2)`;
 //! - [`mio_loop`]: the same loop on `mio` (epoll), done properly;
+//! - [`per_core`]: the `mio` loop once per core, on `SO_REUSEPORT`
+//!   listeners sharing one port;
 //! - [`async_server`]: the same server on tokio;
 //! - [`pool`]: a bounded thread pool, the Rust Book's way;
 //! - [`signals`]: Ctrl-C and SIGTERM as a readable descriptor;
@@ -29,6 +31,7 @@ pub mod async_server;
 pub mod conn;
 pub mod listen;
 pub mod mio_loop;
+pub mod per_core;
 pub mod poll_loop;
 pub mod pool;
 pub mod signals;

@@ -23,11 +23,7 @@ pub const GRACE: Duration = Duration::from_secs(10);
 
 /// Binds `host:port` with SO_REUSEADDR and a backlog of [`BACKLOG`].
 pub fn bind(host: &str, port: u16) -> Result<TcpListener> {
-    let addr: SocketAddr = (host, port)
-        .to_socket_addrs()
-        .with_context(|| format!("cannot resolve {host}"))?
-        .next()
-        .with_context(|| format!("no address for {host}"))?;
+    let addr = resolve(host, port)?;
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     socket.set_reuse_address(true)?;
     socket
@@ -35,6 +31,39 @@ pub fn bind(host: &str, port: u16) -> Result<TcpListener> {
         .with_context(|| format!("cannot listen on {host}:{port}"))?;
     socket.listen(BACKLOG)?;
     Ok(socket.into())
+}
+
+// ANCHOR: shared
+/// Binds `loops` listening sockets to one address with `SO_REUSEPORT`, for
+/// one event loop each. The first binds `host:port` (port 0: the system
+/// chooses); the others bind the address the first got. The kernel then
+/// hands each new connection to one of them, by a hash of the client's
+/// address and port, and only a socket of the same user may join the group.
+pub fn bind_shared(host: &str, port: u16, loops: usize) -> Result<Vec<TcpListener>> {
+    let mut addr = resolve(host, port)?;
+    let mut listeners = Vec::with_capacity(loops);
+    for _ in 0..loops.max(1) {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+        socket.set_reuse_address(true)?;
+        socket.set_reuse_port(true)?;
+        socket
+            .bind(&addr.into())
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        socket.listen(BACKLOG)?;
+        let listener: TcpListener = socket.into();
+        addr = listener.local_addr()?; // the port the system chose, for the rest
+        listeners.push(listener);
+    }
+    Ok(listeners)
+}
+// ANCHOR_END: shared
+
+fn resolve(host: &str, port: u16) -> Result<SocketAddr> {
+    (host, port)
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve {host}"))?
+        .next()
+        .with_context(|| format!("no address for {host}"))
 }
 
 // ANCHOR: backoff
@@ -144,6 +173,39 @@ mod tests {
         assert!(backoff.until().is_none());
         assert!(backoff.ended());
         assert!(!backoff.ended());
+    }
+
+    #[test]
+    fn shared_listeners_have_one_port_and_each_gets_connections() {
+        let listeners = bind_shared("127.0.0.1", 0, 2).unwrap();
+        let addr = listeners[0].local_addr().unwrap();
+        assert_ne!(addr.port(), 0);
+        assert_eq!(listeners[1].local_addr().unwrap(), addr);
+        // 64 clients, 64 source ports: the kernel's hash gives each socket
+        // some (all 64 to one would happen once in 2^63 runs).
+        let clients: Vec<_> = (0..64)
+            .map(|_| std::net::TcpStream::connect(addr).unwrap())
+            .collect();
+        let mut accepted = [0, 0];
+        for listener in &listeners {
+            listener.set_nonblocking(true).unwrap();
+        }
+        // Bounded: a handshake may still be on its way to a queue.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while accepted.iter().sum::<usize>() < clients.len() && Instant::now() < deadline {
+            for (i, listener) in listeners.iter().enumerate() {
+                loop {
+                    match listener.accept() {
+                        Ok(_) => accepted[i] += 1,
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            }
+            std::thread::yield_now();
+        }
+        assert_eq!(accepted.iter().sum::<usize>(), 64, "{accepted:?}");
+        assert!(accepted.iter().all(|&n| n > 0), "{accepted:?}");
     }
 
     #[test]

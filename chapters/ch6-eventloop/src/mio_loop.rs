@@ -73,86 +73,116 @@ impl Table {
 }
 // ANCHOR_END: table
 
-// ANCHOR: mio_loop
 /// Serves until `stop` becomes readable, then finishes what is in flight.
 pub fn serve(listener: StdListener, stop: StdUnixStream) -> io::Result<()> {
-    listener.set_nonblocking(true)?;
-    let mut listener = Some(TcpListener::from_std(listener));
-    let mut stop = UnixStream::from_std(stop);
-    let mut poll = Poll::new()?;
-    if let Some(l) = &mut listener {
-        poll.registry().register(l, LISTENER, Interest::READABLE)?;
+    MioLoop::new(listener, stop)?.run()
+}
+
+/// A `mio` loop, set up and not yet running: its epoll, with the listening
+/// socket and the stop signal registered.
+#[derive(Debug)]
+pub struct MioLoop {
+    poll: Poll,
+    listener: Option<TcpListener>,
+    /// Registered, never read: its one event is the signal to stop.
+    _stop: UnixStream,
+}
+
+// ANCHOR: mio_loop
+impl MioLoop {
+    /// Makes the epoll and registers `listener` and `stop` with it.
+    pub fn new(listener: StdListener, stop: StdUnixStream) -> io::Result<MioLoop> {
+        listener.set_nonblocking(true)?;
+        let mut listener = TcpListener::from_std(listener);
+        let mut stop = UnixStream::from_std(stop);
+        let poll = Poll::new()?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        poll.registry()
+            .register(&mut stop, SIGNAL, Interest::READABLE)?;
+        Ok(MioLoop {
+            poll,
+            listener: Some(listener),
+            _stop: stop,
+        })
     }
-    poll.registry()
-        .register(&mut stop, SIGNAL, Interest::READABLE)?;
-    let mut events = Events::with_capacity(1024);
-    let mut table = Table::default();
-    let mut scratch = vec![0; READ_CHUNK];
-    let mut deadline: Option<Instant> = None;
-    let mut backoff = Backoff::default();
-    loop {
-        // Wait for events, or until a pause or a shutdown's grace ends.
-        let wake = earliest(deadline, backoff.until());
-        let timeout = wake.map(|d| d.saturating_duration_since(Instant::now()));
-        if let Err(e) = poll.poll(&mut events, timeout) {
-            if e.kind() == ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        for event in &events {
-            match event.token() {
-                LISTENER => {
-                    // Paused, it leaves newcomers queued for the retry below.
-                    if let Some(l) = &listener
-                        && backoff.until().is_none()
-                    {
-                        accept_all(l, &poll, &mut table, &mut backoff)?;
-                    }
+
+    /// Serves until the stop signal comes, then finishes what is in flight.
+    pub fn run(self) -> io::Result<()> {
+        let MioLoop {
+            mut poll,
+            mut listener,
+            _stop,
+        } = self;
+        let mut events = Events::with_capacity(1024);
+        let mut table = Table::default();
+        let mut scratch = vec![0; READ_CHUNK];
+        let mut deadline: Option<Instant> = None;
+        let mut backoff = Backoff::default();
+        loop {
+            // Wait for events, or until a pause or a shutdown's grace ends.
+            let wake = earliest(deadline, backoff.until());
+            let timeout = wake.map(|d| d.saturating_duration_since(Instant::now()));
+            if let Err(e) = poll.poll(&mut events, timeout) {
+                if e.kind() == ErrorKind::Interrupted {
+                    continue;
                 }
-                SIGNAL => {
-                    if deadline.is_none() {
-                        // Stop accepting: the closed socket refuses newcomers.
-                        listener = None;
-                        eprintln!("shutting down: {} connection(s) to finish", table.open);
-                        for token in table.tokens() {
-                            let (stream, conn) = table.get(token).expect("a listed token");
-                            if !matches!(conn.finish(stream, &mut scratch), Ok(Pumped::Open)) {
-                                table.remove(token);
-                            }
+                return Err(e);
+            }
+            for event in &events {
+                match event.token() {
+                    LISTENER => {
+                        // Paused, it leaves newcomers queued for the retry below.
+                        if let Some(l) = &listener
+                            && backoff.until().is_none()
+                        {
+                            accept_all(l, &poll, &mut table, &mut backoff)?;
                         }
-                        deadline = Some(Instant::now() + GRACE);
                     }
-                }
-                token => {
-                    let Some((stream, conn)) = table.get(token) else {
-                        continue; // closed earlier in this batch
-                    };
-                    // Readable, writable, closed or in error: pump finds out.
-                    let mut state = conn.pump(stream, &mut scratch);
-                    if event.is_read_closed() && matches!(state, Ok(Pumped::Open)) {
-                        // The peer's FIN came with this event: a short read
-                        // stopped before it, and no new event will tell.
-                        state = conn.pump(stream, &mut scratch);
+                    SIGNAL => {
+                        if deadline.is_none() {
+                            // Stop accepting: the closed socket refuses newcomers.
+                            listener = None;
+                            eprintln!("shutting down: {} connection(s) to finish", table.open);
+                            for token in table.tokens() {
+                                let (stream, conn) = table.get(token).expect("a listed token");
+                                if !matches!(conn.finish(stream, &mut scratch), Ok(Pumped::Open)) {
+                                    table.remove(token);
+                                }
+                            }
+                            deadline = Some(Instant::now() + GRACE);
+                        }
                     }
-                    if !matches!(state, Ok(Pumped::Open)) {
-                        table.remove(token);
+                    token => {
+                        let Some((stream, conn)) = table.get(token) else {
+                            continue; // closed earlier in this batch
+                        };
+                        // Readable, writable, closed or in error: pump finds out.
+                        let mut state = conn.pump(stream, &mut scratch);
+                        if event.is_read_closed() && matches!(state, Ok(Pumped::Open)) {
+                            // The peer's FIN came with this event: a short read
+                            // stopped before it, and no new event will tell.
+                            state = conn.pump(stream, &mut scratch);
+                        }
+                        if !matches!(state, Ok(Pumped::Open)) {
+                            table.remove(token);
+                        }
                     }
                 }
             }
-        }
-        // A pause is over: the connections queued meanwhile sent their only
-        // event long ago, so try again now, event or not.
-        if backoff.ended()
-            && let Some(l) = &listener
-        {
-            accept_all(l, &poll, &mut table, &mut backoff)?;
-        }
-        if let Some(d) = deadline
-            && (table.open == 0 || Instant::now() >= d)
-        {
-            eprintln!("stopped");
-            return Ok(());
+            // A pause is over: the connections queued meanwhile sent their only
+            // event long ago, so try again now, event or not.
+            if backoff.ended()
+                && let Some(l) = &listener
+            {
+                accept_all(l, &poll, &mut table, &mut backoff)?;
+            }
+            if let Some(d) = deadline
+                && (table.open == 0 || Instant::now() >= d)
+            {
+                eprintln!("stopped");
+                return Ok(());
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ fn line_buffer_checker_passes_the_solution() {
 
 #[test]
 fn line_buffer_checker_passes_every_model_of_the_chapter() {
-    for model in ["poll", "mio", "tokio", "pool"] {
+    for model in ["poll", "mio", "mio-cores", "tokio", "pool"] {
         let server = env!("CARGO_BIN_EXE_loop-server");
         let result = run(
             "ch6-line-buffer",
@@ -76,7 +76,7 @@ fn graceful_shutdown_checker_passes_the_solution_and_the_chapter() {
     )
     .unwrap();
     assert_eq!(passed.len(), 4, "{passed:?}");
-    for model in ["mio", "tokio"] {
+    for model in ["mio", "mio-cores", "tokio"] {
         let server = env!("CARGO_BIN_EXE_loop-server");
         let result = run(
             "ch6-graceful-shutdown",

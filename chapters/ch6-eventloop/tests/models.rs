@@ -22,6 +22,7 @@ macro_rules! every_model {
             mod $behaviour {
                 #[test] fn poll() { super::$behaviour("poll") }
                 #[test] fn mio() { super::$behaviour("mio") }
+                #[test] fn mio_cores() { super::$behaviour("mio-cores") }
                 #[test] fn tokio() { super::$behaviour("tokio") }
                 #[test] fn pool() { super::$behaviour("pool") }
                 #[test] fn threading() { super::$behaviour("threading") }

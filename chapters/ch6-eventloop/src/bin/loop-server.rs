@@ -1,4 +1,4 @@
-//! The upper-casing server, six ways: `cargo run -p ch6-eventloop --bin loop-server -- --model mio`.
+//! The upper-casing server, seven ways: `cargo run -p ch6-eventloop --bin loop-server -- --model mio`.
 
 use std::process::ExitCode;
 
@@ -27,6 +27,9 @@ struct Args {
     /// next client waits in the listen queue until one of them ends.
     #[arg(long, default_value_t = Forking::MAX_CHILDREN)]
     max_children: usize,
+    /// mio-cores: the number of event loops (default: one per core).
+    #[arg(long)]
+    loops: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
             model: args.model,
             workers: args.workers,
             max_children: args.max_children,
+            loops: args.loops,
         })
     })
 }

@@ -10,18 +10,26 @@ use std::time::Duration;
 use book_support::ServerProcess;
 
 /// Every model `loop-server` serves with.
-pub const MODELS: [&str; 6] = ["poll", "mio", "tokio", "pool", "threading", "forking"];
+pub const MODELS: [&str; 7] = [
+    "poll",
+    "mio",
+    "mio-cores",
+    "tokio",
+    "pool",
+    "threading",
+    "forking",
+];
 
 /// A bound on every wait in these tests.
 pub const BOUND: Duration = Duration::from_secs(30);
 
 /// Starts `loop-server --model MODEL --port 0`.
 pub fn server(model: &str) -> ServerProcess {
-    ServerProcess::start(
-        env!("CARGO_BIN_EXE_loop-server"),
-        ["--model", model, "--port", "0"],
-    )
-    .unwrap()
+    let mut args = vec!["--model", model, "--port", "0"];
+    if model == "mio-cores" {
+        args.extend(["--loops", "2"]); // two, whatever the machine's cores
+    }
+    ServerProcess::start(env!("CARGO_BIN_EXE_loop-server"), args).unwrap()
 }
 
 /// A TCP connection with bounded reads and writes.
