@@ -54,6 +54,11 @@ struct Args {
     /// `kernel.perf_event_paranoid` = -1).
     #[arg(long)]
     syscalls: bool,
+    /// The client threads' nice value: 19, the lowest priority, lets the
+    /// server run first whenever it is ready, as it would if its clients
+    /// were other machines; 0 leaves them level with the server.
+    #[arg(long, default_value_t = 19)]
+    clients_nice: i32,
     /// Rounds: each measures every model at every level in turn; a row is
     /// the median of its rounds, and `range` shows the lowest and highest.
     #[arg(long, default_value_t = 1)]
@@ -125,6 +130,8 @@ struct Served {
     pid: u32,
     /// Its descriptors at rest, with no client.
     fds: usize,
+    /// The load generator's client threads' nice value.
+    nice: i32,
 }
 
 /// One model at one level in one round.
@@ -138,7 +145,7 @@ pub struct Sample {
 }
 
 impl Served {
-    fn start(model: Model) -> Result<Self> {
+    fn start(model: Model, nice: i32) -> Result<Self> {
         let server = start(model)?;
         let addr = server.socket_addr()?;
         let pid = server.pid();
@@ -152,6 +159,7 @@ impl Served {
             addr,
             pid,
             fds,
+            nice,
         })
     }
 
@@ -173,7 +181,7 @@ impl Served {
         };
         let peak = PeakMemory::start(self.pid, Duration::from_millis(100));
         let mut watch = ServerWatch::new(self.pid, false, scratch)?;
-        let level = measure_watched(self.addr, clients, seconds, LINES, &mut watch)?;
+        let level = measure_watched(self.addr, clients, seconds, LINES, self.nice, &mut watch)?;
         let peak_kib = peak.finish();
         let cost = watch.cost()?;
         settle(self.pid, self.fds);
@@ -188,7 +196,7 @@ impl Served {
     /// System calls per round trip at `clients`, with perf attached.
     fn count_syscalls(&self, clients: usize, seconds: Duration, scratch: &Path) -> Result<String> {
         let mut watch = ServerWatch::new(self.pid, true, scratch)?;
-        let level = measure_watched(self.addr, clients, seconds, LINES, &mut watch)?;
+        let level = measure_watched(self.addr, clients, seconds, LINES, self.nice, &mut watch)?;
         let counts = watch.cost()?.syscalls.unwrap_or_default();
         settle(self.pid, self.fds);
         Ok(per_round_trip(&counts, level.round_trips))
@@ -279,10 +287,12 @@ fn main() -> ExitCode {
             };
         let scratch = tempfile::tempdir()?;
         println!(
-            "loop-bench: {} s a level, {} round(s), loopback, {} cores, pool of {WORKERS} workers",
+            "loop-bench: {} s a level, {} round(s), loopback, {} cores, pool of {WORKERS} workers, \
+             clients at nice {}",
             args.seconds,
             args.rounds,
-            cores()
+            cores(),
+            args.clients_nice
         );
         // Every server first, so that the rounds can take turns: each
         // round measures every model at every level, and a level's row is
@@ -291,7 +301,7 @@ fn main() -> ExitCode {
         let servers = args
             .models
             .iter()
-            .map(|&model| Served::start(model))
+            .map(|&model| Served::start(model, args.clients_nice))
             .collect::<Result<Vec<_>>>()?;
         let seconds = Duration::from_secs_f64(args.seconds);
         let mut samples: Vec<Vec<Vec<Sample>>> =
