@@ -281,6 +281,12 @@ fn finish_server(server: ServerProcess, spec: &ServerSpec) -> Result<String> {
         Stop::Exit => None,
     };
     if let Some(signal) = signal {
+        // What a server prints when it stops may count what it still runs
+        // (a handler thread ending after its client left): let it finish
+        // what it was doing first, as a person pressing Ctrl-C would.
+        if signal != libc::SIGKILL {
+            book_support::observe::comes_to_rest(server.pid(), SERVER_WAIT);
+        }
         server.signal(signal)?;
     }
     let status = server
