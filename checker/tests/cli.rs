@@ -42,6 +42,17 @@ fn hint_prints_the_exercise_hint() {
 }
 
 #[test]
+fn sync_check_says_every_committed_starter_matches_its_solution() {
+    // What a maintainer runs after editing a solution; CI relies on this
+    // test, not on a step of its own.
+    exercise()
+        .args(["sync", "--check"])
+        .assert()
+        .success()
+        .stdout("every starter matches its solution\n");
+}
+
+#[test]
 fn an_unknown_exercise_is_one_error_line_that_lists_the_names() {
     exercise()
         .args(["hint", "ch9-nothing"])

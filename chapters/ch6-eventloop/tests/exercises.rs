@@ -244,19 +244,3 @@ fn echo_backpressure_checker_fails_a_loop_without_backpressure() {
     assert!(failure.contains("never reads is made to wait"), "{failure}");
     assert!(failure.contains("grew by"), "{failure}");
 }
-
-#[test]
-fn the_python_routes_of_the_new_exercises_pass() {
-    let Some(python) = python3() else { return };
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/exercises/python");
-    let idle = format!("{dir}/ch6-idle-timeout.py");
-    let words = [python, &idle, "--port", "{port}", "--idle-ms", "1000"];
-    let result = run("ch6-idle-timeout", &words);
-    assert!(result.is_ok(), "{result:?}");
-    let echo = format!("{dir}/ch6-echo-backpressure.py");
-    let result = run(
-        "ch6-echo-backpressure",
-        &[python, &echo, "--port", "{port}"],
-    );
-    assert!(result.is_ok(), "{result:?}");
-}
