@@ -235,8 +235,7 @@ fn the_rust_client_gives_up_on_a_silent_server_after_its_timeout() {
     .stderr(predicate::str::contains(
         "the server did not answer within 2 s",
     ));
-    assert!(!world.down.join("nosuch.txt").exists());
-    assert!(!world.down.join("nosuch.txt.part").exists());
+    world.assert_kept_nothing("nosuch.txt");
 }
 
 #[test]
@@ -390,8 +389,7 @@ fn the_rust_client_refuses_a_size_that_is_not_a_number_or_absurd() {
         client(&port, "article", &world.down, &[], "get x.bin\n")
             .failure()
             .stderr(predicate::str::contains(complaint));
-        assert!(!world.down.join("x.bin").exists());
-        assert!(!world.down.join("x.bin.part").exists());
+        world.assert_kept_nothing("x.bin");
     }
 }
 
@@ -402,8 +400,7 @@ fn a_digest_mismatch_is_reported_and_saves_nothing() {
     client(&port, "article", &world.down, &[], "get x.bin\n")
         .failure()
         .stderr(predicate::str::contains("md5 mismatch"));
-    assert!(!world.down.join("x.bin").exists());
-    assert!(!world.down.join("x.bin.part").exists());
+    world.assert_kept_nothing("x.bin");
 }
 
 #[test]

@@ -265,12 +265,18 @@ fn a_digest_mismatch_is_reported_and_saves_nothing() {
     client(&port, "framed", &world.down, &[], "get x.bin\n")
         .failure()
         .stderr(predicate::str::contains("md5 mismatch"));
-    assert!(!world.down.join("x.bin").exists());
-    assert!(!world.down.join("x.bin.part").exists());
+    world.assert_kept_nothing("x.bin");
 }
 
 fn blake3_hex(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
+}
+
+/// The framed client's `get NAME` with `--hash blake3`, from the server on
+/// `port`, into the world's client folder.
+fn blake3_get(port: &str, world: &World, name: &str) -> assert_cmd::assert::Assert {
+    let hash = ["--hash", "blake3"];
+    client(port, "framed", &world.down, &hash, &format!("get {name}\n"))
 }
 
 #[test]
@@ -286,8 +292,7 @@ fn a_blake3_download_is_checked_with_blake3_and_resumes() {
     let data = sample(300_000);
     fs::write(world.down.join("data.bin.part"), &data[..100_000]).unwrap();
     let port = server.port().unwrap();
-    let hash = ["--hash", "blake3"];
-    client(&port, "framed", &world.down, &hash, "get data.bin\n")
+    blake3_get(&port, &world, "data.bin")
         .success()
         .stdout(predicate::str::contains("resuming data.bin at byte 100000"))
         .stdout(predicate::str::contains(format!(
@@ -304,17 +309,10 @@ fn a_blake3_mismatch_is_reported_and_saves_nothing() {
         format!("file 5 0 {}", blake3_hex(b"other")),
         b"hello".to_vec(),
     );
-    client(
-        &port,
-        "framed",
-        &world.down,
-        &["--hash", "blake3"],
-        "get x.bin\n",
-    )
-    .failure()
-    .stderr(predicate::str::contains("blake3 mismatch"));
-    assert!(!world.down.join("x.bin").exists());
-    assert!(!world.down.join("x.bin.part").exists());
+    blake3_get(&port, &world, "x.bin")
+        .failure()
+        .stderr(predicate::str::contains("blake3 mismatch"));
+    world.assert_kept_nothing("x.bin");
 }
 
 #[test]
@@ -322,19 +320,12 @@ fn a_digest_of_the_wrong_kind_is_refused_before_any_byte_is_kept() {
     // Asked for blake3, a confused server answers with an md5 digest.
     let world = World::new();
     let port = fake_framed(format!("file 5 0 {}", md5_hex(b"hello")), b"hello".to_vec());
-    client(
-        &port,
-        "framed",
-        &world.down,
-        &["--hash", "blake3"],
-        "get x.bin\n",
-    )
-    .failure()
-    .stderr(predicate::str::contains(
-        "asked for a blake3 digest, the server sent",
-    ));
-    assert!(!world.down.join("x.bin").exists());
-    assert!(!world.down.join("x.bin.part").exists());
+    blake3_get(&port, &world, "x.bin")
+        .failure()
+        .stderr(predicate::str::contains(
+            "asked for a blake3 digest, the server sent",
+        ));
+    world.assert_kept_nothing("x.bin");
 }
 
 #[test]

@@ -60,6 +60,15 @@ impl World {
         all.extend_from_slice(args);
         ServerProcess::start(env!("CARGO_BIN_EXE_ftp-server"), all).unwrap()
     }
+
+    /// Asserts that a failed download of `name` kept nothing in the client's
+    /// folder: neither the file nor its `.part`.
+    pub fn assert_kept_nothing(&self, name: &str) {
+        let file = self.down.join(name);
+        let part = self.down.join(format!("{name}.part"));
+        assert!(!file.exists(), "{} should not exist", file.display());
+        assert!(!part.exists(), "{} should not exist", part.display());
+    }
 }
 
 /// Runs the client against `port` with `stdin`, in `dir`.
