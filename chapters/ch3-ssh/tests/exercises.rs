@@ -130,21 +130,32 @@ fn time_limit_passes_the_solution() {
     assert_eq!(passed.len(), 4, "{passed:?}");
 }
 
+/// The time-limit exercise's arguments, with a limit of one second.
+const TIME_LIMIT_ARGS: [&str; 4] = ["--port", "{port}", "--time-limit", "1"];
+
 #[test]
-fn time_limit_fails_no_limit_and_a_kill_of_the_shell_alone() {
+fn time_limit_fails_a_server_with_no_limit() {
     let Some(python) = python3() else { return };
     let none = program("time_limit_none.py");
-    let args = ["--port", "{port}", "--time-limit", "1"];
-    let err = judge("ch3-time-limit", &[&[python, &none][..], &args].concat()).unwrap_err();
+    let err = judge(
+        "ch3-time-limit",
+        &[&[python, &none][..], &TIME_LIMIT_ARGS].concat(),
+    )
+    .unwrap_err();
     assert!(
         err.starts_with("a command still running after 1 s is killed")
             && err.contains("nothing within"),
         "{err}"
     );
+}
+
+#[test]
+fn time_limit_fails_a_kill_of_the_shell_alone() {
+    let Some(python) = python3() else { return };
     let shell_only = program("time_limit_kills_shell_only.py");
     let err = judge(
         "ch3-time-limit",
-        &[&[python, &shell_only][..], &args].concat(),
+        &[&[python, &shell_only][..], &TIME_LIMIT_ARGS].concat(),
     )
     .unwrap_err();
     assert!(
