@@ -2,6 +2,8 @@
 //! numbers (`book/appendix/machine.txt`, and the benchmarks' first lines):
 //! the numbers belong to one machine.
 
+use std::path::Path;
+
 use crate::observe;
 
 /// The cores this process may run on.
@@ -31,6 +33,30 @@ pub fn memory() -> String {
     })
 }
 
+/// Whether this is a virtual machine that hands freed memory back to its
+/// host (a virtio balloon with free page reporting): there, the first write
+/// to a page that was freed a while ago waits for the host to supply it
+/// again, which makes new files and new buffers dearer than on a machine of
+/// its own.
+pub fn hands_freed_memory_to_host() -> bool {
+    a_balloon_reports_free_pages(Path::new("/sys/bus/virtio/devices"))
+}
+
+/// Whether one of the virtio devices in `devices` (sysfs' folder of them) is
+/// a balloon (device `0x0005`) with feature bit 5, free page reporting.
+fn a_balloon_reports_free_pages(devices: &Path) -> bool {
+    const BALLOON: &str = "0x0005";
+    const REPORTING_BIT: usize = 5;
+    let Ok(devices) = std::fs::read_dir(devices) else {
+        return false;
+    };
+    devices.flatten().any(|device| {
+        let read = |name| std::fs::read_to_string(device.path().join(name)).unwrap_or_default();
+        read("device").trim() == BALLOON
+            && read("features").as_bytes().get(REPORTING_BIT) == Some(&b'1')
+    })
+}
+
 /// A kernel setting as a line: `net.core.somaxconn: 4096` (empty after the
 /// colon where there is no such setting).
 pub fn setting(name: &str) -> String {
@@ -49,5 +75,25 @@ mod tests {
         assert!(!cpu().is_empty());
         assert!(setting("net.core.somaxconn").starts_with("net.core.somaxconn: "));
         assert_eq!(setting("no.such.thing"), "no.such.thing: ");
+    }
+
+    #[test]
+    fn a_balloon_with_free_page_reporting_is_recognised() {
+        let sysfs = tempfile::tempdir().unwrap();
+        let device = |name: &str, id: &str, features: &str| {
+            let dir = sysfs.path().join(name);
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join("device"), format!("{id}\n")).unwrap();
+            std::fs::write(dir.join("features"), format!("{features}\n")).unwrap();
+        };
+        // A network card with bit 5 set, and a balloon without it: no.
+        device("virtio0", "0x0001", "0000010000");
+        device("virtio1", "0x0005", "0110000000");
+        assert!(!a_balloon_reports_free_pages(sysfs.path()));
+        // A balloon with it: yes.
+        device("virtio2", "0x0005", "0110010000");
+        assert!(a_balloon_reports_free_pages(sysfs.path()));
+        // No virtio at all: no.
+        assert!(!a_balloon_reports_free_pages(&sysfs.path().join("none")));
     }
 }

@@ -253,6 +253,12 @@ pub fn machine_description(chapters: &[&str], earlier: &str) -> Result<String> {
          memory:   {memory}\n\
          rustc:    {rustc}\n"
     );
+    if machine::hands_freed_memory_to_host() {
+        text.push_str(
+            "host:     a virtual machine that hands freed memory back to its host \
+             (virtio free page reporting)\n",
+        );
+    }
     for bench in BENCHES {
         let date = if chapters.contains(&bench.chapter) {
             Some(today.clone())
