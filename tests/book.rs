@@ -67,6 +67,22 @@ fn the_build_logs_no_warning_or_error() {
     );
 }
 
+/// The Chinese edition is complete and current: every message of the
+/// English pages has a translation in `po/zh-CN.po` that is not fuzzy, keeps
+/// the code spans, link targets and emphasis, and uses the course's terms
+/// (`po/terms.toml`). After an edit of the English, `cargo book
+/// update-translations` marks what to translate.
+#[test]
+fn every_translation_is_complete_and_current() {
+    let problems = book::translation::check(xtask::workspace_root())
+        .unwrap_or_else(|err| panic!("the translations cannot be checked: {err:#}"));
+    assert_no_problems(
+        "messages of the English book the translations lack or got wrong \
+         (run `cargo book update-translations`, then translate)",
+        &problems,
+    );
+}
+
 #[test]
 fn the_html_has_no_raw_include_left() {
     assert_no_problems(

@@ -36,5 +36,5 @@ fn every_page_works_in_a_real_browser() {
         "what a reader would meet in the browser:\n  {}",
         report.problems.join("\n  ")
     );
-    assert!(report.pages > 1 && report.diagrams > 0 && report.screenshots.len() == 3);
+    assert!(report.pages > 1 && report.diagrams > 0 && report.screenshots.len() == 6);
 }

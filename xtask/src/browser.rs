@@ -6,8 +6,11 @@
 //! file that does not load), a link to a page or an anchor that is not
 //! there, an image that does not show, a diagram that stayed text, a code
 //! listing that is empty or not highlighted. It also searches the book,
-//! switches the theme, and saves screenshots. `tests/browser.rs` runs it;
-//! `cargo xtask browser` runs it by hand.
+//! switches the theme and the language, and saves screenshots. It does all
+//! this for each edition, English at the root and Chinese at `zh-CN/`, in
+//! two browsers side by side, and checks that every diagram of the Chinese
+//! edition has Chinese labels. `tests/browser.rs` runs it; `cargo xtask
+//! browser` runs it by hand.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -33,6 +36,61 @@ const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 const WAIT: Duration = Duration::from_secs(20);
 /// How long chromedriver may take to start.
 const DRIVER_START: Duration = Duration::from_secs(20);
+
+/// One edition of the book, as the browser checks it.
+#[derive(Debug, Clone, Copy)]
+struct Edition {
+    /// Its folder in the built book: `""` for English, `"zh-CN"`.
+    folder: &'static str,
+    /// Its `<html lang>`.
+    lang: &'static str,
+    /// Searches that must find a page under a folder: (query, folder).
+    searches: &'static [(&'static str, &'static str)],
+    /// Whether every diagram must have Chinese words in it.
+    chinese_diagrams: bool,
+}
+
+/// The editions `cargo book` builds.
+const EDITIONS: [Edition; 2] = [
+    Edition {
+        folder: "",
+        lang: "en",
+        searches: &[("sendall", "ch2/"), ("粘包", "ch3/")],
+        chinese_diagrams: false,
+    },
+    Edition {
+        folder: "zh-CN",
+        lang: "zh-CN",
+        searches: &[("粘包", "ch3/"), ("三次握手", "ch1/"), ("非阻塞", "ch6/")],
+        chinese_diagrams: true,
+    },
+];
+
+impl Edition {
+    /// The URL of its root, under the book's `base`.
+    fn base(&self, base: &str) -> String {
+        match self.folder {
+            "" => base.to_owned(),
+            folder => format!("{base}/{folder}"),
+        }
+    }
+
+    /// A page's path from the server's root (`zh-CN/ch1/index.html`).
+    fn path(&self, page: &str) -> String {
+        match self.folder {
+            "" => page.to_owned(),
+            folder => format!("{folder}/{page}"),
+        }
+    }
+
+    /// What its screenshots' names start with.
+    fn screenshot_prefix(&self) -> String {
+        match self.folder {
+            "" => String::new(),
+            folder => format!("{folder}-"),
+        }
+    }
+}
 
 /// The Chromium and chromedriver programs.
 #[derive(Debug, Clone)]
@@ -226,11 +284,13 @@ async fn console_errors(client: &Client) -> Result<Vec<String>> {
 /// What one page holds, as its script below reports it.
 #[derive(Debug, serde::Deserialize)]
 struct PageFacts {
+    lang: String,
     ids: Vec<String>,
     links: Vec<String>,
     broken_images: Vec<String>,
     mermaid_blocks: usize,
     mermaid_svgs: usize,
+    mermaid_svgs_in_chinese: usize,
     diagrams_state: Option<String>,
     code_blocks: usize,
     empty_code_blocks: usize,
@@ -254,10 +314,13 @@ const broken_images = Array.from(document.images)
     .map((img) => img.getAttribute('src'));
 const code = Array.from(main.querySelectorAll('pre > code'));
 const rust = code.filter((c) => c.classList.contains('language-rust'));
+const svgs = Array.from(main.querySelectorAll('pre.mermaid svg'));
 return {
+    lang: html.lang,
     ids, links, broken_images,
     mermaid_blocks: main.querySelectorAll('pre.mermaid').length,
-    mermaid_svgs: main.querySelectorAll('pre.mermaid svg').length,
+    mermaid_svgs: svgs.length,
+    mermaid_svgs_in_chinese: svgs.filter((svg) => /\p{Script=Han}/u.test(svg.textContent)).length,
     diagrams_state: html.dataset.diagrams || null,
     code_blocks: code.length,
     empty_code_blocks: code.filter((c) => c.textContent.trim() === '').length,
@@ -343,13 +406,44 @@ fn capabilities(browser: &Browser, profile: &Path) -> serde_json::Map<String, Va
     }
 }
 
-/// The checks, against the book served at `base`.
+/// The checks of every edition, each in a browser of its own, side by
+/// side, against the book served at `base`.
 async fn check_served(
     root: &Path,
     book_dir: &Path,
     browser: &Browser,
     screenshots: &Path,
     base: &str,
+) -> Result<Report> {
+    fs::create_dir_all(screenshots)
+        .with_context(|| format!("cannot create {}", screenshots.display()))?;
+    let [english, chinese] = EDITIONS;
+    let reports = tokio::join!(
+        check_edition(root, book_dir, browser, screenshots, base, english),
+        check_edition(root, book_dir, browser, screenshots, base, chinese),
+    );
+    let mut report = Report::default();
+    for edition in [reports.0, reports.1] {
+        let edition = edition?;
+        report.pages += edition.pages;
+        report.diagrams += edition.diagrams;
+        report.code_blocks += edition.code_blocks;
+        report.rust_listings += edition.rust_listings;
+        report.links += edition.links;
+        report.screenshots.extend(edition.screenshots);
+        report.problems.extend(edition.problems);
+    }
+    Ok(report)
+}
+
+/// The checks of one edition, in a browser of its own.
+async fn check_edition(
+    root: &Path,
+    book_dir: &Path,
+    browser: &Browser,
+    screenshots: &Path,
+    base: &str,
+    edition: Edition,
 ) -> Result<Report> {
     let profile = tempfile::tempdir().context("cannot make a browser profile folder")?;
     let driver = Driver::start(browser).await?;
@@ -365,7 +459,7 @@ async fn check_served(
     .context("cannot start Chromium through chromedriver")?;
     let result = tokio::time::timeout(
         Duration::from_secs(600),
-        run_checks(&client, root, book_dir, screenshots, base),
+        run_checks(&client, root, book_dir, screenshots, base, edition),
     )
     .await
     .unwrap_or_else(|_| Err(anyhow!("the browser checks took over 10 minutes")));
@@ -381,11 +475,13 @@ async fn run_checks(
     book_dir: &Path,
     screenshots: &Path,
     base: &str,
+    edition: Edition,
 ) -> Result<Report> {
     let mut report = Report::default();
-    fs::create_dir_all(screenshots)
-        .with_context(|| format!("cannot create {}", screenshots.display()))?;
-    let pages = summary_pages(root)?;
+    let pages: Vec<(String, usize)> = summary_pages(root)?
+        .into_iter()
+        .map(|(page, diagrams)| (edition.path(&page), diagrams))
+        .collect();
     if pages.is_empty() {
         bail!("SUMMARY.md names no page");
     }
@@ -393,11 +489,24 @@ async fn run_checks(
     let mut links: Vec<(String, String)> = Vec::new(); // (from page, link)
     let total_diagrams: usize = pages.iter().map(|(_, n)| n).sum();
     let mut visit = pages.clone();
-    visit.push(("print.html".to_owned(), total_diagrams));
+    visit.push((edition.path("print.html"), total_diagrams));
 
     for (page, expected_diagrams) in &visit {
         let facts = open_page(client, base, page, *expected_diagrams, &mut report).await?;
         report.pages += 1;
+        if facts.lang != edition.lang {
+            report.problems.push(format!(
+                "{page}: <html lang={:?}>, not {:?}",
+                facts.lang, edition.lang
+            ));
+        }
+        if edition.chinese_diagrams && facts.mermaid_svgs_in_chinese != facts.mermaid_svgs {
+            report.problems.push(format!(
+                "{page}: {} of {} diagram(s) have no Chinese words: left untranslated",
+                facts.mermaid_svgs - facts.mermaid_svgs_in_chinese,
+                facts.mermaid_svgs
+            ));
+        }
         for link in facts.links {
             links.push((page.clone(), link));
         }
@@ -405,10 +514,14 @@ async fn run_checks(
     }
 
     check_links(book_dir, &ids_by_page, &links, &mut report);
-    check_search(client, base, "sendall", "ch2/", &mut report).await?;
-    check_search(client, base, "粘包", "ch3/", &mut report).await?;
-    check_theme_switch(client, base, &mut report).await?;
-    take_screenshots(client, base, &pages, screenshots, &mut report).await?;
+    let edition_base = edition.base(base);
+    for (query, expected) in edition.searches {
+        check_search(client, &edition_base, query, expected, &mut report).await?;
+    }
+    check_theme_switch(client, &edition_base, &mut report).await?;
+    check_language_switch(client, base, edition, &mut report).await?;
+    let prefix = edition.screenshot_prefix();
+    take_screenshots(client, base, &pages, screenshots, &prefix, &mut report).await?;
     let errors = console_errors(client).await?;
     report.problems.extend(
         errors
@@ -611,21 +724,89 @@ async fn check_theme_switch(client: &Client, base: &str, report: &mut Report) ->
     Ok(())
 }
 
-/// The introduction, a chapter page with a diagram, and that diagram alone.
+/// The page the language switch is tried on, and an anchor of it.
+const SWITCH_PAGE: &str = "ch3/sticky-packets.html#the-articles-cure-wait-for-ok";
+
+/// On a page of `edition`, the language switch leads to the same page, at
+/// the same anchor, in the other edition.
+async fn check_language_switch(
+    client: &Client,
+    base: &str,
+    edition: Edition,
+    report: &mut Report,
+) -> Result<()> {
+    let Some(other) = EDITIONS.iter().find(|e| e.folder != edition.folder) else {
+        return Ok(());
+    };
+    client
+        .goto(&format!("{base}/{}", edition.path(SWITCH_PAGE)))
+        .await?;
+    let shown = wait_until(
+        client,
+        "document.documentElement.dataset.languageSwitch === 'shown'",
+    )
+    .await?;
+    if !shown {
+        report.problems.push(format!(
+            "{}: no language switch to {}",
+            edition.path(SWITCH_PAGE),
+            other.lang
+        ));
+        return Ok(());
+    }
+    client
+        .find(Locator::Id("language-switch"))
+        .await?
+        .click()
+        .await
+        .context("cannot click the language switch")?;
+    let expected = format!("{base}/{}", other.path(SWITCH_PAGE));
+    let arrived = wait_until(
+        client,
+        &format!(
+            "window.location.href === {} && document.documentElement.lang === {:?} \
+             && document.getElementById(window.location.hash.slice(1)) !== null",
+            serde_json::to_string(&expected)?,
+            other.lang
+        ),
+    )
+    .await?;
+    if !arrived {
+        let at = client.current_url().await?;
+        report.problems.push(format!(
+            "the language switch of {} led to {at}, not {expected}",
+            edition.path(SWITCH_PAGE)
+        ));
+    }
+    for error in console_errors(client).await? {
+        report
+            .problems
+            .push(format!("language switch: console error: {error}"));
+    }
+    Ok(())
+}
+
+/// The introduction, a chapter page with a diagram, and that diagram alone,
+/// of the edition whose `pages` these are; the files' names start with
+/// `prefix`.
 async fn take_screenshots(
     client: &Client,
     base: &str,
     pages: &[(String, usize)],
     dir: &Path,
+    prefix: &str,
     report: &mut Report,
 ) -> Result<()> {
     let mut save = |name: &str, png: Vec<u8>| -> Result<()> {
-        let path = dir.join(name);
+        let path = dir.join(format!("{prefix}{name}"));
         fs::write(&path, png).with_context(|| format!("cannot write {}", path.display()))?;
         report.screenshots.push(path);
         Ok(())
     };
-    client.goto(&format!("{base}/index.html")).await?;
+    let Some((first, _)) = pages.first() else {
+        return Ok(());
+    };
+    client.goto(&format!("{base}/{first}")).await?;
     save("introduction.png", client.screenshot().await?)?;
     let Some((page, _)) = pages.iter().find(|(_, diagrams)| *diagrams > 0) else {
         return Ok(());

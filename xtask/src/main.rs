@@ -3,9 +3,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Result, bail, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use clap::{Args, Parser, Subcommand};
-use xtask::book::{self, ServeOptions};
+use xtask::book::{self, ServeOptions, translation};
 
 /// The project's own commands.
 #[derive(Debug, Parser)]
@@ -70,6 +70,10 @@ enum BookAction {
     /// Only write the HTML, for CI and static hosting, and say where; fail if
     /// mdBook logged a warning or an error.
     Build,
+    /// Bring each translation (po/LANG.po) up to date with the English pages,
+    /// as gettext's msgmerge does: new paragraphs come in untranslated,
+    /// changed ones keep their old translation marked fuzzy.
+    UpdateTranslations,
 }
 
 #[derive(Debug, Args)]
@@ -80,12 +84,16 @@ struct ServeArgs {
     /// Open the book in the default browser once it is served.
     #[arg(long)]
     open: bool,
+    /// Build and serve only the edition in this language (`zh-CN`).
+    #[arg(long, value_name = "LANG")]
+    lang: Option<String>,
 }
 
 fn main() -> ExitCode {
     book_support::cli::run(|| match Cli::parse().command {
         Command::Book(args) => match args.action {
             Some(BookAction::Build) => build_book(),
+            Some(BookAction::UpdateTranslations) => update_translations(),
             Some(BookAction::Serve(serve)) => serve_book(&serve),
             None => serve_book(&args.serve),
         },
@@ -99,9 +107,20 @@ fn main() -> ExitCode {
 
 /// `cargo book serve`.
 fn serve_book(args: &ServeArgs) -> Result<()> {
+    let language = match &args.lang {
+        None => None,
+        Some(code) => Some(translation::language(code).with_context(|| {
+            let known: Vec<_> = translation::LANGUAGES.iter().map(|l| l.code).collect();
+            format!(
+                "the book has no {code} edition (it has: {})",
+                known.join(", ")
+            )
+        })?),
+    };
     let options = ServeOptions {
         port: args.port,
         open: args.open,
+        language,
     };
     book::serve(xtask::workspace_root(), &options)
 }
@@ -122,6 +141,25 @@ fn build_book() -> Result<()> {
     );
     println!("wrote the book to {}", build.dir.display());
     println!("open {}", build.dir.join("index.html").display());
+    Ok(())
+}
+
+/// `cargo book update-translations`.
+fn update_translations() -> Result<()> {
+    let root = xtask::workspace_root();
+    for language in translation::LANGUAGES {
+        let merged = translation::update(root, language)?;
+        let path = translation::po_file(root, language);
+        println!(
+            "{}: {} messages, {} translated, {} fuzzy, {} untranslated; {} dropped",
+            path.strip_prefix(root).unwrap_or(&path).display(),
+            merged.total,
+            merged.translated,
+            merged.fuzzy,
+            merged.untranslated,
+            merged.dropped
+        );
+    }
     Ok(())
 }
 

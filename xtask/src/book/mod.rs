@@ -19,6 +19,7 @@ mod sources;
 mod structure;
 #[cfg(test)]
 mod testing;
+pub mod translation;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -93,15 +94,51 @@ pub fn check_build(root: &Path) -> Result<Findings> {
     Ok(build.findings)
 }
 
-/// Builds the book at `root` into `dir`, or where `book.toml` says.
+/// Builds the book at `root` into `dir`, or where `book.toml` says: the
+/// English edition there, and each translation in a folder of its own
+/// inside it (`zh-CN/`), so that one server serves them all.
 fn build_with(root: &Path, dir: Option<&Path>) -> Result<Build> {
     let (built, logged) = diagnostics::record(|| -> Result<PathBuf> {
         let book = load(root, dir)?;
         book.build().context("mdBook could not build the book")?;
-        Ok(book.build_dir_for("html"))
+        let dir = book.build_dir_for("html");
+        for language in translation::LANGUAGES {
+            build_translation(root, language, &dir.join(language.code))?;
+        }
+        Ok(dir)
     });
-    let dir = built?;
+    finish(built?, logged)
+}
+
+/// Builds only the edition in `language`, into its folder of the book's
+/// build folder (`target/book/zh-CN`), for `cargo book --lang`.
+pub fn build_edition(root: &Path, language: translation::Language) -> Result<Build> {
+    let (built, logged) = diagnostics::record(|| -> Result<PathBuf> {
+        let english = load(root, None)?;
+        let dir = english.build_dir_for("html").join(language.code);
+        build_translation(root, language, &dir)?;
+        Ok(dir)
+    });
+    finish(built?, logged)
+}
+
+/// Builds the translated edition in `language` into `dir`.
+fn build_translation(root: &Path, language: translation::Language, dir: &Path) -> Result<()> {
+    let mut book = translation::load_edition(root, language, dir)?;
+    add_preprocessors(&mut book);
+    book.build()
+        .with_context(|| format!("mdBook could not build the {} edition", language.code))
+}
+
+/// The search words and the findings of the editions built into `dir`.
+fn finish(dir: PathBuf, logged: Vec<String>) -> Result<Build> {
     search_words::add_cjk_words(&dir)?;
+    for language in translation::LANGUAGES {
+        let edition = dir.join(language.code);
+        if edition.is_dir() {
+            search_words::add_cjk_words(&edition)?;
+        }
+    }
     let raw_directives = raw_directives(&dir)?;
     Ok(Build {
         dir,
@@ -130,9 +167,14 @@ fn load(root: &Path, dir: Option<&Path>) -> Result<MDBook> {
     }
     let mut book = MDBook::load_with_config(root, config)
         .with_context(|| format!("cannot load the book at {}", root.display()))?;
-    book.with_preprocessor(readme_links::ReadmeLinks);
-    diagrams::register(&mut book);
+    add_preprocessors(&mut book);
     Ok(book)
+}
+
+/// The book's own preprocessors, which every edition runs after mdBook's.
+fn add_preprocessors(book: &mut MDBook) {
+    book.with_preprocessor(readme_links::ReadmeLinks);
+    diagrams::register(book);
 }
 
 /// Every line of the HTML under `dir` where a directive was left as text:

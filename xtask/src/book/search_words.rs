@@ -2,14 +2,20 @@
 //!
 //! mdBook builds its search index with elasticlunr-rs, whose English
 //! pipeline drops every token that is not ASCII: 粘包, 套接字, 地址簇 are on
-//! the pages but not in the index, and the search finds nothing. After each
-//! build this adds every run of CJK characters of each indexed section, as
-//! one word, to the index that `searchindex-*.js` holds, the way
-//! elasticlunr.js stores words (a tree of characters, each word's node
-//! holding the sections it is in and its frequency there).
+//! the pages but not in the index, and the search finds nothing. And Chinese
+//! puts no spaces between words, so a run of Chinese characters is a whole
+//! phrase or sentence, not a word. After each build this adds, for each
+//! indexed section, every pair of neighbouring CJK characters (a bigram, as
+//! search engines index Chinese; a lone character is a word by itself) to
+//! the index that `searchindex-*.js` holds, the way elasticlunr.js stores
+//! words (a tree of characters, each word's node holding the sections it is
+//! in and its frequency there). A query is cut the same way in the browser:
+//! 套接字 is looked for as 套接 and 接字, and a section that has both ranks
+//! first.
 //!
 //! The browser's side needs a fix too: elasticlunr.js erases such words from
-//! the query. `xtask/assets/search-unicode.js` fixes it, and goes at the top
+//! the query, and would look for 套接字 whole. `xtask/assets/search-unicode.js`
+//! fixes both, and goes at the top
 //! of the index's own script: mdBook loads that script on demand, and only
 //! there is the fix sure to come before the first search (as a page script
 //! of its own it would come too late when the index is in the cache).
@@ -86,6 +92,16 @@ fn unquote(quoted: &str) -> String {
     out
 }
 
+/// The words a run of CJK characters is indexed and searched by: its
+/// bigrams, or the character itself when it stands alone.
+fn cjk_words(run: &str) -> Vec<String> {
+    let chars: Vec<char> = run.chars().collect();
+    if chars.len() < 2 {
+        return vec![run.to_owned()];
+    }
+    chars.windows(2).map(|pair| pair.iter().collect()).collect()
+}
+
 /// Adds each section's CJK words to the inverted index of each field.
 fn add_to_index(index: &mut Value) -> Result<usize> {
     let docs = index["documentStore"]["docs"]
@@ -106,8 +122,10 @@ fn add_to_index(index: &mut Value) -> Result<usize> {
         for (doc_ref, doc) in &docs {
             let text = doc[&field].as_str().unwrap_or_default();
             let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-            for word in CJK_WORD.find_iter(text) {
-                *counts.entry(word.as_str().to_owned()).or_default() += 1;
+            for run in CJK_WORD.find_iter(text) {
+                for word in cjk_words(run.as_str()) {
+                    *counts.entry(word).or_default() += 1;
+                }
             }
             for (word, count) in counts {
                 add_word(root, &word, doc_ref, count);
@@ -151,7 +169,7 @@ mod tests {
         let index = json!({
             "doc_urls": ["a.html#x"],
             "index": {
-                "documentStore": { "docs": { "0": { "body": "sticky (粘包) it's 粘包", "title": "T" } } },
+                "documentStore": { "docs": { "0": { "body": "sticky (粘包) it's 粘包 包", "title": "T" } } },
                 "index": { "body": { "root": { "docs": {}, "df": 0 } }, "title": { "root": { "docs": {}, "df": 0 } } }
             }
         });
@@ -161,7 +179,7 @@ mod tests {
             json.replace('\\', "\\\\").replace('\'', "\\'")
         );
         let (script, words) = add_to_script(&script).unwrap();
-        assert_eq!(words, 1);
+        assert_eq!(words, 2);
         assert!(script.starts_with(QUERY_FIX));
         let quoted = script
             .split_once(PREFIX)
@@ -173,9 +191,17 @@ mod tests {
         let node = &value["index"]["index"]["body"]["root"]["粘"]["包"];
         assert_eq!(node["df"], 1);
         assert_eq!(node["docs"]["0"]["tf"], 1.414);
+        let alone = &value["index"]["index"]["body"]["root"]["包"];
+        assert_eq!(alone["docs"]["0"]["tf"], 1.0);
         assert_eq!(
             value["index"]["documentStore"]["docs"]["0"]["body"],
-            "sticky (粘包) it's 粘包"
+            "sticky (粘包) it's 粘包 包"
         );
+    }
+
+    #[test]
+    fn a_chinese_phrase_is_searched_by_its_bigrams() {
+        assert_eq!(cjk_words("套接字"), ["套接", "接字"]);
+        assert_eq!(cjk_words("包"), ["包"]);
     }
 }

@@ -17,6 +17,8 @@ use notify::event::ModifyKind;
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tower_http::services::{ServeDir, ServeFile};
 
+use super::translation::Language;
+
 /// How long a burst of file events must be quiet before a rebuild: one save
 /// in an editor is often several events.
 const SETTLE: Duration = Duration::from_millis(300);
@@ -28,6 +30,8 @@ pub struct ServeOptions {
     pub port: u16,
     /// Whether to open the book in a browser once it is served.
     pub open: bool,
+    /// Only this edition, built and served alone; all of them if `None`.
+    pub language: Option<Language>,
 }
 
 /// Builds the book at `root`, then serves it on `127.0.0.1:port` until the
@@ -37,9 +41,9 @@ pub struct ServeOptions {
 /// Prints `serving the book on http://ADDR` once the server accepts
 /// connections, with the real port when `port` is 0.
 pub fn serve(root: &Path, options: &ServeOptions) -> Result<()> {
-    let build = super::build(root)?;
+    let build = build(root, options.language)?;
     print_findings(&build.findings);
-    let _watcher = watch_and_rebuild(root)?;
+    let _watcher = watch_and_rebuild(root, options.language)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()
@@ -57,7 +61,7 @@ async fn serve_dir(dir: &Path, options: &ServeOptions) -> Result<()> {
         .local_addr()
         .context("cannot read the server's address")?;
     let url = format!("http://{addr}");
-    announce(&url, dir);
+    announce(&url, dir, options.language);
     if options.open {
         open_browser(&url);
     }
@@ -76,12 +80,18 @@ pub async fn serve_files(listener: tokio::net::TcpListener, dir: &Path) -> Resul
         .context("the book's server stopped")
 }
 
-/// Says where the book is served and where its files are, and flushes, so a
-/// script reading our stdout through a pipe sees it at once.
-fn announce(url: &str, dir: &Path) {
+/// Says where the book is served (and, when every edition is, where each
+/// translation is) and where its files are, and flushes, so a script
+/// reading our stdout through a pipe sees it at once.
+fn announce(url: &str, dir: &Path, alone: Option<Language>) {
     let mut out = std::io::stdout().lock();
     // A vanished reader of our stdout is no reason to stop serving.
     let _ = writeln!(out, "serving the book on {url}");
+    if alone.is_none() {
+        for language in super::translation::LANGUAGES {
+            let _ = writeln!(out, "  {}: {url}/{}/", language.title, language.code);
+        }
+    }
     let _ = writeln!(out, "from {}", dir.display());
     let _ = out.flush();
 }
@@ -101,14 +111,22 @@ fn print_findings(findings: &super::Findings) {
     }
 }
 
-/// Watches `book/` and `chapters/` under `root` and rebuilds the book on a
-/// thread of its own after each change; the watch lasts as long as the
-/// returned watcher.
-fn watch_and_rebuild(root: &Path) -> Result<RecommendedWatcher> {
+/// Builds every edition, or only the one in `language`.
+fn build(root: &Path, language: Option<Language>) -> Result<super::Build> {
+    match language {
+        None => super::build(root),
+        Some(language) => super::build_edition(root, language),
+    }
+}
+
+/// Watches `book/`, `chapters/` and `po/` under `root` and rebuilds the
+/// book on a thread of its own after each change; the watch lasts as long
+/// as the returned watcher.
+fn watch_and_rebuild(root: &Path, language: Option<Language>) -> Result<RecommendedWatcher> {
     let (events, changes) = mpsc::channel();
     let mut watcher =
         notify::recommended_watcher(events).context("cannot watch the book's files")?;
-    for dir in [root.join("book"), root.join("chapters")] {
+    for dir in [root.join("book"), root.join("chapters"), root.join("po")] {
         if dir.is_dir() {
             watcher
                 .watch(&dir, RecursiveMode::Recursive)
@@ -116,20 +134,24 @@ fn watch_and_rebuild(root: &Path) -> Result<RecommendedWatcher> {
         }
     }
     let root = root.to_path_buf();
-    thread::spawn(move || rebuild_on_changes(&root, &changes));
+    thread::spawn(move || rebuild_on_changes(&root, language, &changes));
     Ok(watcher)
 }
 
 /// Rebuilds the book after each settled burst of changes, until the watcher
 /// is dropped.
-fn rebuild_on_changes(root: &Path, changes: &mpsc::Receiver<notify::Result<notify::Event>>) {
+fn rebuild_on_changes(
+    root: &Path,
+    language: Option<Language>,
+    changes: &mpsc::Receiver<notify::Result<notify::Event>>,
+) {
     while let Ok(event) = changes.recv() {
         if !is_a_change(&event) {
             continue;
         }
         // Swallow the rest of the burst.
         while changes.recv_timeout(SETTLE).is_ok() {}
-        match super::build(root) {
+        match build(root, language) {
             Ok(build) => {
                 print_findings(&build.findings);
                 println!("rebuilt the book: reload the page");

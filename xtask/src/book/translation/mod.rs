@@ -1,0 +1,178 @@
+//! The book in other languages, with gettext, as Comprehensive Rust does it.
+//!
+//! The English pages are the source. [`extract`] runs the `Xgettext`
+//! renderer of `mdbook-i18n-helpers` (in this process: nothing to install)
+//! and gets every message a reader reads: each paragraph, heading, list
+//! item, table cell, image's alt text, the text of a diagram, and the
+//! strings and comments of a code block written in the page. A code block
+//! that only includes a file (`{{#include ../../chapters/...}}`) gives no
+//! message: the includes run *after* the translation, so every edition
+//! shows the same code and the same program output.
+//!
+//! A language's translation is `po/LANG.po`. [`update`] brings it up to
+//! date with the English, as gettext's `msgmerge` does: a new paragraph
+//! comes in untranslated, a changed one keeps its old translation marked
+//! *fuzzy* (to be checked), and one that is gone is dropped. [`check`]
+//! fails while any message is untranslated or fuzzy, so an edition never
+//! goes stale in silence. The `Gettext` preprocessor puts the translation
+//! in place when the edition is built (see [`super::build`]).
+
+mod anchors;
+mod check;
+mod diagrams;
+mod merge;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use mdbook_driver::MDBook;
+use mdbook_driver::builtin_preprocessors::{IndexPreprocessor, LinkPreprocessor};
+use mdbook_driver::config::Config;
+use polib::catalog::Catalog;
+use polib::metadata::CatalogMetadata;
+
+pub use check::{Term, read_terms};
+pub use merge::Merged;
+
+use crate::Problem;
+
+/// A language the book is translated into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Language {
+    /// The code mdBook and the web use (`<html lang>`), and the folder
+    /// the edition is served from: `zh-CN` is at `/zh-CN/`.
+    pub code: &'static str,
+    /// The book's title in the language (`book.toml` has the English one).
+    pub title: &'static str,
+}
+
+/// The languages of the book besides English.
+pub const LANGUAGES: [Language; 1] = [Language {
+    code: "zh-CN",
+    title: "Rust 套接字编程",
+}];
+
+/// The language called `code`, if the book has it.
+pub fn language(code: &str) -> Option<Language> {
+    LANGUAGES.into_iter().find(|l| l.code == code)
+}
+
+/// Where a language's translation lives: `po/LANG.po`.
+pub fn po_file(root: &Path, language: Language) -> PathBuf {
+    root.join("po").join(format!("{}.po", language.code))
+}
+
+/// The messages of the English book, in the order a reader meets them,
+/// each with the page it is on.
+pub fn extract(root: &Path) -> Result<Catalog> {
+    let dir = tempfile::tempdir().context("cannot make a temporary folder for the messages")?;
+    let config_file = root.join("book.toml");
+    let mut config = Config::from_disk(&config_file)
+        .with_context(|| format!("cannot read {}", config_file.display()))?;
+    config.build.create_missing = false;
+    // No preprocessor: the includes stay directives, not messages.
+    config.build.use_default_preprocessors = false;
+    config.build.build_dir = dir.path().to_path_buf();
+    // A message's place is its page, without a line number, so that a
+    // line added above a paragraph does not touch its entry.
+    config
+        .set("output.xgettext.granularity", 0)
+        .and_then(|()| config.set("output.xgettext.pot-file", "messages.pot"))
+        .map_err(|e| anyhow!("cannot configure the message extraction: {e}"))?;
+    let mut book = MDBook::load_with_config(root, config)
+        .with_context(|| format!("cannot load the book at {}", root.display()))?;
+    book.with_preprocessor(diagrams::WholeDiagrams);
+    let xgettext = mdbook_i18n_helpers::renderers::Xgettext;
+    book.execute_build_process(&xgettext)
+        .context("cannot extract the book's messages")?;
+    let pot = book.build_dir_for("xgettext").join("messages.pot");
+    read_catalog(&pot)
+}
+
+/// Reads a PO (or POT) file.
+pub fn read_catalog(path: &Path) -> Result<Catalog> {
+    polib::po_file::parse(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))
+}
+
+/// The terminology table of the translations: `po/terms.toml`.
+pub fn terms_file(root: &Path) -> PathBuf {
+    root.join("po").join("terms.toml")
+}
+
+/// Brings `po/LANG.po` up to date with the English pages (see [`merge`]),
+/// creating it if there is none, and says what it holds now.
+pub fn update(root: &Path, language: Language) -> Result<Merged> {
+    let template = extract(root)?;
+    let path = po_file(root, language);
+    let old = if path.exists() {
+        read_catalog(&path)?
+    } else {
+        Catalog::new(new_metadata(language))
+    };
+    let (merged, counts) = merge::merge(&template, &old);
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    polib::po_file::write(&merged, &path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(counts)
+}
+
+/// The header of a new translation.
+fn new_metadata(language: Language) -> CatalogMetadata {
+    let mut metadata = CatalogMetadata::new();
+    metadata.project_id_version = "Socket programming in Rust".into();
+    metadata.language = language.code.into();
+    metadata.mime_version = "1.0".into();
+    metadata.content_type = "text/plain; charset=UTF-8".into();
+    metadata.content_transfer_encoding = "8bit".into();
+    metadata
+}
+
+/// What keeps each language's edition from being complete and current:
+/// every English message needs a translation that is not fuzzy, keeps the
+/// code spans and link targets, and uses the terms of `po/terms.toml`.
+pub fn check(root: &Path) -> Result<Vec<Problem>> {
+    let template = extract(root)?;
+    let terms = read_terms(&terms_file(root))?;
+    let mut problems = Vec::new();
+    for language in LANGUAGES {
+        let path = po_file(root, language);
+        if !path.exists() {
+            let message = "missing: run `cargo book update-translations`, then translate";
+            problems.push(Problem::in_file(root, &path, message));
+            continue;
+        }
+        let po = read_catalog(&path)?;
+        for message in check::problems(&template, &po, &terms) {
+            problems.push(Problem::in_file(root, &path, message));
+        }
+    }
+    Ok(problems)
+}
+
+/// Loads the edition in `language`, to be written to `dir`: the English
+/// book with its anchors written out ([`anchors`]), its diagrams marked as
+/// messages ([`diagrams`]), then translated by the `Gettext` preprocessor
+/// from `po/LANG.po`, and only then given its includes, so that code and
+/// program output are the English edition's. `extra` are the preprocessors
+/// every edition runs after mdBook's own (see [`super::load`]).
+pub(crate) fn load_edition(root: &Path, language: Language, dir: &Path) -> Result<MDBook> {
+    let config_file = root.join("book.toml");
+    let mut config = Config::from_disk(&config_file)
+        .with_context(|| format!("cannot read {}", config_file.display()))?;
+    config.build.create_missing = false;
+    config.build.build_dir = dir.to_path_buf();
+    config.build.use_default_preprocessors = false;
+    config.book.language = Some(language.code.to_owned());
+    config.book.title = Some(language.title.to_owned());
+    let mut book = MDBook::load_with_config(root, config)
+        .with_context(|| format!("cannot load the book at {}", root.display()))?;
+    book.with_preprocessor(anchors::EnglishAnchors)
+        .with_preprocessor(diagrams::WholeDiagrams)
+        .with_preprocessor(mdbook_i18n_helpers::preprocessors::Gettext)
+        .with_preprocessor(LinkPreprocessor::new())
+        .with_preprocessor(IndexPreprocessor::new());
+    Ok(book)
+}
