@@ -148,8 +148,26 @@ pub fn check(root: &Path) -> Result<Vec<Problem>> {
         for message in check::problems(&template, &po, &terms) {
             problems.push(Problem::in_file(root, &path, message));
         }
+        if problems.is_empty() && !is_as_merged(&template, &po, &path)? {
+            let message = "not as `cargo book update-translations` writes it \
+                           (a message moved to another page, or the file's layout changed): run it";
+            problems.push(Problem::in_file(root, &path, message));
+        }
     }
     Ok(problems)
+}
+
+/// Whether the file at `path`, which holds `po`, is byte for byte what an
+/// update with the English `template` would write: its entries in the
+/// English order, each with its pages.
+fn is_as_merged(template: &Catalog, po: &Catalog, path: &Path) -> Result<bool> {
+    let (merged, _) = merge::merge(template, po);
+    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let written = dir.path().join("merged.po");
+    polib::po_file::write(&merged, &written)
+        .with_context(|| format!("cannot write {}", written.display()))?;
+    let read = |p: &Path| fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+    Ok(read(&written)? == read(path)?)
 }
 
 /// Loads the edition in `language`, to be written to `dir`: the English
