@@ -11,6 +11,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use book_support::observe::comes_to_rest;
 use common::{
     BOUND, children, connect, eventually, exchange, fd_count, read_n, rss_kib, server, thread_count,
 };
@@ -204,7 +205,10 @@ fn ten_thousand_connect_close(model: &str) {
     let mut c = connect(&s);
     exchange(&mut c, "warm up", "WARM UP");
     drop(c);
+    // The baseline is taken at rest: a model may start threads after it
+    // says it is listening (mio-cores starts its loops then).
     assert!(eventually(BOUND, || children(pid).is_empty()));
+    assert!(comes_to_rest(pid, BOUND));
     let (fds, threads) = (fd_count(pid), thread_count(pid));
     for i in 0..10_000 {
         let mut c = TcpStream::connect(addr).unwrap();
