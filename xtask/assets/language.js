@@ -17,7 +17,8 @@
     const other = editions.find((e) => e !== here);
 
     // This edition's root, and this page's path under it.
-    const root = new URL(path_to_root, window.location.href);
+    // (path_to_root is "" on a page at the root: "./" is that folder.)
+    const root = new URL(path_to_root || './', window.location.href);
     const page = window.location.href.slice(root.href.length);
     if (!root.pathname.endsWith('/' + here.folder)) {
         html.dataset.languageSwitch = 'hidden';

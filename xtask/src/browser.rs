@@ -292,6 +292,7 @@ struct PageFacts {
     mermaid_svgs: usize,
     mermaid_svgs_in_chinese: usize,
     diagrams_state: Option<String>,
+    language_switch: Option<String>,
     code_blocks: usize,
     empty_code_blocks: usize,
     rust_blocks: usize,
@@ -322,6 +323,7 @@ return {
     mermaid_svgs: svgs.length,
     mermaid_svgs_in_chinese: svgs.filter((svg) => /\p{Script=Han}/u.test(svg.textContent)).length,
     diagrams_state: html.dataset.diagrams || null,
+    language_switch: html.dataset.languageSwitch || null,
     code_blocks: code.length,
     empty_code_blocks: code.filter((c) => c.textContent.trim() === '').length,
     rust_blocks: rust.length,
@@ -552,6 +554,8 @@ async fn open_page(
             "{page}: the diagrams were not drawn within {WAIT:?}"
         ));
     }
+    // The language switch is put in once the other edition's page is found.
+    wait_until(client, "document.documentElement.dataset.languageSwitch").await?;
     let facts: PageFacts = serde_json::from_value(
         client
             .execute(PAGE_FACTS_JS, vec![])
@@ -562,6 +566,12 @@ async fn open_page(
     let problems = &mut report.problems;
     for error in console_errors(client).await? {
         problems.push(format!("{page}: console error: {error}"));
+    }
+    if facts.language_switch.as_deref() != Some("shown") {
+        problems.push(format!(
+            "{page}: no language switch to the other edition (state: {})",
+            facts.language_switch.as_deref().unwrap_or("never decided")
+        ));
     }
     for image in &facts.broken_images {
         problems.push(format!("{page}: the image {image} does not show"));
@@ -807,6 +817,8 @@ async fn take_screenshots(
         return Ok(());
     };
     client.goto(&format!("{base}/{first}")).await?;
+    // The language switch is put in once the other edition is found there.
+    wait_until(client, "document.documentElement.dataset.languageSwitch").await?;
     save("introduction.png", client.screenshot().await?)?;
     let Some((page, _)) = pages.iter().find(|(_, diagrams)| *diagrams > 0) else {
         return Ok(());
