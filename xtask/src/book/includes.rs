@@ -70,7 +70,8 @@ fn check_page(sources: &Sources, page: &Page) -> Vec<Problem> {
     directives(&page.text)
         .into_iter()
         .filter_map(|directive| {
-            let message = check_directive(&sources.root, page.dir(), &directive)?;
+            let message = indented(&page.text, &directive)
+                .or_else(|| check_directive(&sources.root, page.dir(), &directive))?;
             Some(Problem::at(
                 &sources.root,
                 &page.path,
@@ -79,6 +80,22 @@ fn check_page(sources: &Sources, page: &Page) -> Vec<Problem> {
             ))
         })
         .collect()
+}
+
+/// Why a directive alone on an indented line breaks the page, if it is one.
+///
+/// mdBook pastes the file's lines as they are, without the directive's
+/// indent: in a list item, only the first line stays in the item's code
+/// block, and the rest of the file becomes paragraphs after the list.
+fn indented(page: &str, directive: &Directive) -> Option<String> {
+    let line = page.lines().nth(directive.line - 1)?;
+    let before = &line[..line.find(&directive.text)?];
+    (!before.is_empty() && before.trim().is_empty()).then(|| {
+        "indented (in a list item?): mdBook does not indent what it includes, so all \
+         but the first line would fall out of the code block; put the block at the \
+         top level"
+            .to_owned()
+    })
 }
 
 /// Every directive of a page that names a file, in order.
@@ -283,6 +300,17 @@ fn main() {
             ),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn fails_on_an_indented_include() {
+        let page = "1. A step:\n\n   ```rust\n   {{#include code.rs:greet}}\n   ```\n";
+        let problems = problems_with(page);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, Some(4));
+        assert!(problems[0].message.contains("indented"), "{}", problems[0]);
+        // In a table or a sentence it is no line of its own: fine.
+        assert_eq!(problems_with("| `{{#include code.rs:greet}}` |\n"), []);
     }
 
     #[test]
