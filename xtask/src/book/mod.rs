@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use mdbook_driver::MDBook;
+use mdbook_driver::book::{Book, BookItem};
 use mdbook_driver::config::Config;
 
 pub use console::check_console_blocks;
@@ -169,6 +170,17 @@ fn load(root: &Path, dir: Option<&Path>) -> Result<MDBook> {
         .with_context(|| format!("cannot load the book at {}", root.display()))?;
     add_preprocessors(&mut book);
     Ok(book)
+}
+
+/// `book` with `rewrite` run on the Markdown of every page: what each of
+/// the book's own preprocessors does.
+pub(crate) fn rewrite_pages(mut book: Book, rewrite: impl Fn(&str) -> String) -> Book {
+    book.for_each_mut(|item| {
+        if let BookItem::Chapter(chapter) = item {
+            chapter.content = rewrite(&chapter.content);
+        }
+    });
+    book
 }
 
 /// The book's own preprocessors, which every edition runs after mdBook's.

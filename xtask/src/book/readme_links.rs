@@ -10,10 +10,12 @@
 
 use std::sync::LazyLock;
 
-use mdbook_driver::book::{Book, BookItem};
+use mdbook_driver::book::Book;
 use mdbook_driver::errors::Result;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use regex::Regex;
+
+use super::rewrite_pages;
 
 /// A Markdown link target or reference definition ending in `README.md`,
 /// with an optional `#fragment`: group 1 is what comes before `README.md`.
@@ -31,13 +33,8 @@ impl Preprocessor for ReadmeLinks {
         "readme-links"
     }
 
-    fn run(&self, _: &PreprocessorContext, mut book: Book) -> Result<Book> {
-        book.for_each_mut(|item| {
-            if let BookItem::Chapter(chapter) = item {
-                chapter.content = rewrite(&chapter.content);
-            }
-        });
-        Ok(book)
+    fn run(&self, _: &PreprocessorContext, book: Book) -> Result<Book> {
+        Ok(rewrite_pages(book, rewrite))
     }
 
     fn supports_renderer(&self, renderer: &str) -> Result<bool> {

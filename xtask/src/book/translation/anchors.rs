@@ -11,11 +11,13 @@
 
 use std::collections::HashSet;
 
-use mdbook_driver::book::{Book, BookItem};
+use mdbook_driver::book::Book;
 use mdbook_driver::errors::Result;
 use mdbook_markdown::MarkdownOptions;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use pulldown_cmark::{Event, Tag, TagEnd};
+
+use crate::book::rewrite_pages;
 
 /// The preprocessor; see the module's documentation.
 #[derive(Debug)]
@@ -26,13 +28,8 @@ impl Preprocessor for EnglishAnchors {
         "english-anchors"
     }
 
-    fn run(&self, _: &PreprocessorContext, mut book: Book) -> Result<Book> {
-        book.for_each_mut(|item| {
-            if let BookItem::Chapter(chapter) = item {
-                chapter.content = with_heading_ids(&chapter.content);
-            }
-        });
-        Ok(book)
+    fn run(&self, _: &PreprocessorContext, book: Book) -> Result<Book> {
+        Ok(rewrite_pages(book, with_heading_ids))
     }
 }
 

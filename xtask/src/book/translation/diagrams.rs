@@ -10,9 +10,11 @@
 //! out right. It runs where the messages are taken out and where they are
 //! put back, never in the English book.
 
-use mdbook_driver::book::{Book, BookItem};
+use mdbook_driver::book::Book;
 use mdbook_driver::errors::Result;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+
+use crate::book::rewrite_pages;
 
 /// The line that marks a diagram as a message.
 pub(crate) const MARK: &str = "%% //";
@@ -26,13 +28,8 @@ impl Preprocessor for WholeDiagrams {
         "whole-diagrams"
     }
 
-    fn run(&self, _: &PreprocessorContext, mut book: Book) -> Result<Book> {
-        book.for_each_mut(|item| {
-            if let BookItem::Chapter(chapter) = item {
-                chapter.content = marked(&chapter.content);
-            }
-        });
-        Ok(book)
+    fn run(&self, _: &PreprocessorContext, book: Book) -> Result<Book> {
+        Ok(rewrite_pages(book, marked))
     }
 }
 
