@@ -6,7 +6,8 @@
 //! the workspace's `tests/book.rs` runs them all. Diagrams are ```` ```mermaid ````
 //! blocks: the `mdbook-mermaid` preprocessor runs in this process too, and
 //! the book's own copy of Mermaid's JavaScript draws them in the browser
-//! (see [`diagrams`]).
+//! (see [`diagrams`]). Every build writes the English book and, inside it,
+//! each translation (`zh-CN/`), from `po/LANG.po` (see [`translation`]).
 
 mod console;
 mod diagnostics;
