@@ -100,7 +100,7 @@ pub fn terms_file(root: &Path) -> PathBuf {
     root.join("po").join("terms.toml")
 }
 
-/// Brings `po/LANG.po` up to date with the English pages (see [`merge`]),
+/// Brings `po/LANG.po` up to date with the English pages (as `msgmerge` does: see `merge.rs`),
 /// creating it if there is none, and says what it holds now.
 pub fn update(root: &Path, language: Language) -> Result<Merged> {
     let template = extract(root)?;
