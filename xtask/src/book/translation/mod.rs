@@ -100,8 +100,9 @@ pub fn terms_file(root: &Path) -> PathBuf {
     root.join("po").join("terms.toml")
 }
 
-/// Brings `po/LANG.po` up to date with the English pages (as `msgmerge` does: see `merge.rs`),
-/// creating it if there is none, and says what it holds now.
+/// Brings `po/LANG.po` up to date with the English pages, as `msgmerge`
+/// does (see `merge.rs`), creating it if there is none, and says what it
+/// holds now.
 pub fn update(root: &Path, language: Language) -> Result<Merged> {
     let template = extract(root)?;
     let path = po_file(root, language);
