@@ -16,6 +16,34 @@
     const here = editions.find((e) => e.lang === html.lang) || editions[0];
     const other = editions.find((e) => e !== here);
 
+    // mdBook's own words (its buttons and the search box) in the reader's
+    // language; mdBook itself has them in English only.
+    const interfaceWords = {
+        'zh-CN': {
+            'Search this book ...': '搜索本书……',
+            'Search (`/`)': '搜索（`/`）',
+            'Toggle Searchbar': '搜索',
+            'Toggle Table of Contents': '目录',
+            'Table of contents': '目录',
+            'Change theme': '更换主题',
+            'Themes': '主题',
+            'Print this book': '打印本书',
+            'Previous chapter': '上一章',
+            'Next chapter': '下一章',
+            'Page navigation': '翻页',
+        },
+    }[here.lang];
+    if (interfaceWords) {
+        for (const attribute of ['title', 'aria-label', 'placeholder']) {
+            for (const element of document.querySelectorAll(`[${attribute}]`)) {
+                const words = interfaceWords[element.getAttribute(attribute)];
+                if (words) {
+                    element.setAttribute(attribute, words);
+                }
+            }
+        }
+    }
+
     // This edition's root, and this page's path under it.
     // (path_to_root is "" on a page at the root: "./" is that folder.)
     const root = new URL(path_to_root || './', window.location.href);

@@ -46,8 +46,8 @@ struct Edition {
     lang: &'static str,
     /// Searches that must find a page under a folder: (query, folder).
     searches: &'static [(&'static str, &'static str)],
-    /// Whether every diagram must have Chinese words in it.
-    chinese_diagrams: bool,
+    /// Whether it is in Chinese: every diagram and the search box must be.
+    chinese: bool,
 }
 
 /// The editions `cargo book` builds.
@@ -56,13 +56,13 @@ const EDITIONS: [Edition; 2] = [
         folder: "",
         lang: "en",
         searches: &[("sendall", "ch2/"), ("粘包", "ch3/")],
-        chinese_diagrams: false,
+        chinese: false,
     },
     Edition {
         folder: "zh-CN",
         lang: "zh-CN",
         searches: &[("粘包", "ch3/"), ("三次握手", "ch1/"), ("非阻塞", "ch6/")],
-        chinese_diagrams: true,
+        chinese: true,
     },
 ];
 
@@ -292,6 +292,7 @@ struct PageFacts {
     mermaid_svgs: usize,
     mermaid_svgs_in_chinese: usize,
     diagrams_state: Option<String>,
+    search_placeholder: Option<String>,
     language_switch: Option<String>,
     code_blocks: usize,
     empty_code_blocks: usize,
@@ -323,6 +324,7 @@ return {
     mermaid_svgs: svgs.length,
     mermaid_svgs_in_chinese: svgs.filter((svg) => /\p{Script=Han}/u.test(svg.textContent)).length,
     diagrams_state: html.dataset.diagrams || null,
+    search_placeholder: (document.getElementById('mdbook-searchbar') || {}).placeholder || null,
     language_switch: html.dataset.languageSwitch || null,
     code_blocks: code.length,
     empty_code_blocks: code.filter((c) => c.textContent.trim() === '').length,
@@ -502,7 +504,13 @@ async fn run_checks(
                 facts.lang, edition.lang
             ));
         }
-        if edition.chinese_diagrams && facts.mermaid_svgs_in_chinese != facts.mermaid_svgs {
+        let placeholder = facts.search_placeholder.as_deref().unwrap_or_default();
+        if edition.chinese && !placeholder.chars().any(is_han) {
+            report.problems.push(format!(
+                "{page}: the search box says {placeholder:?}, not in Chinese"
+            ));
+        }
+        if edition.chinese && facts.mermaid_svgs_in_chinese != facts.mermaid_svgs {
             report.problems.push(format!(
                 "{page}: {} of {} diagram(s) have no Chinese words: left untranslated",
                 facts.mermaid_svgs - facts.mermaid_svgs_in_chinese,
@@ -732,6 +740,11 @@ async fn check_theme_switch(client: &Client, base: &str, report: &mut Report) ->
             .push(format!("theme switch: console error: {error}"));
     }
     Ok(())
+}
+
+/// Whether `c` is a Chinese character (of the CJK Unified Ideographs).
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// The page the language switch is tried on, and an anchor of it.
