@@ -71,7 +71,8 @@ pub fn extract(root: &Path) -> Result<Catalog> {
     let mut config = Config::from_disk(&config_file)
         .with_context(|| format!("cannot read {}", config_file.display()))?;
     config.build.create_missing = false;
-    // No preprocessor: the includes stay directives, not messages.
+    // None of mdBook's preprocessors: the includes stay directives, not
+    // messages. Only the diagrams are marked, as in a translated build.
     config.build.use_default_preprocessors = false;
     config.build.build_dir = dir.path().to_path_buf();
     // A message's place is its page, without a line number, so that a
@@ -175,8 +176,8 @@ fn is_as_merged(template: &Catalog, po: &Catalog, path: &Path) -> Result<bool> {
 /// book with its anchors written out ([`anchors`]), its diagrams marked as
 /// messages ([`diagrams`]), then translated by the `Gettext` preprocessor
 /// from `po/LANG.po`, and only then given its includes, so that code and
-/// program output are the English edition's. `extra` are the preprocessors
-/// every edition runs after mdBook's own (see [`super::load`]).
+/// program output are the English edition's. The caller adds the book's
+/// own preprocessors, which every edition runs last.
 pub(crate) fn load_edition(root: &Path, language: Language, dir: &Path) -> Result<MDBook> {
     let config_file = root.join("book.toml");
     let mut config = Config::from_disk(&config_file)
