@@ -29,6 +29,7 @@ use anyhow::{Context, Result};
 use mdbook_driver::MDBook;
 use mdbook_driver::book::{Book, BookItem};
 use mdbook_driver::config::Config;
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 pub use console::check_console_blocks;
 pub use includes::check_includes;
@@ -173,20 +174,40 @@ fn load(root: &Path, dir: Option<&Path>) -> Result<MDBook> {
     Ok(book)
 }
 
-/// `book` with `rewrite` run on the Markdown of every page: what each of
-/// the book's own preprocessors does.
-pub(crate) fn rewrite_pages(mut book: Book, rewrite: impl Fn(&str) -> String) -> Book {
-    book.for_each_mut(|item| {
-        if let BookItem::Chapter(chapter) = item {
-            chapter.content = rewrite(&chapter.content);
-        }
-    });
-    book
+/// One of the book's own preprocessors: each is one function from a page's
+/// Markdown to the Markdown mdBook goes on with, run on every page.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageRewrite {
+    /// Its name, as mdBook logs it.
+    pub(crate) name: &'static str,
+    /// What it does to a page.
+    pub(crate) rewrite: fn(&str) -> String,
+    /// The one renderer it is for (`"html"`), or `None` for every renderer.
+    pub(crate) only_for: Option<&'static str>,
+}
+
+impl Preprocessor for PageRewrite {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn run(&self, _: &PreprocessorContext, mut book: Book) -> mdbook_driver::errors::Result<Book> {
+        book.for_each_mut(|item| {
+            if let BookItem::Chapter(chapter) = item {
+                chapter.content = (self.rewrite)(&chapter.content);
+            }
+        });
+        Ok(book)
+    }
+
+    fn supports_renderer(&self, renderer: &str) -> mdbook_driver::errors::Result<bool> {
+        Ok(self.only_for.is_none_or(|only| only == renderer))
+    }
 }
 
 /// The book's own preprocessors, which every edition runs after mdBook's.
 fn add_preprocessors(book: &mut MDBook) {
-    book.with_preprocessor(readme_links::ReadmeLinks);
+    book.with_preprocessor(readme_links::README_LINKS);
     diagrams::register(book);
 }
 

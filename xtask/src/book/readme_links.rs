@@ -10,12 +10,9 @@
 
 use std::sync::LazyLock;
 
-use mdbook_driver::book::Book;
-use mdbook_driver::errors::Result;
-use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use regex::Regex;
 
-use super::rewrite_pages;
+use super::PageRewrite;
 
 /// A Markdown link target or reference definition ending in `README.md`,
 /// with an optional `#fragment`: group 1 is what comes before `README.md`.
@@ -25,22 +22,11 @@ static README_LINK: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The preprocessor; see the module's documentation.
-#[derive(Debug)]
-pub(crate) struct ReadmeLinks;
-
-impl Preprocessor for ReadmeLinks {
-    fn name(&self) -> &str {
-        "readme-links"
-    }
-
-    fn run(&self, _: &PreprocessorContext, book: Book) -> Result<Book> {
-        Ok(rewrite_pages(book, rewrite))
-    }
-
-    fn supports_renderer(&self, renderer: &str) -> Result<bool> {
-        Ok(renderer == "html")
-    }
-}
+pub(crate) const README_LINKS: PageRewrite = PageRewrite {
+    name: "readme-links",
+    rewrite,
+    only_for: Some("html"),
+};
 
 /// `markdown` with its links to `README.md` pointed at `index.md`.
 fn rewrite(markdown: &str) -> String {

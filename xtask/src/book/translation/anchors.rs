@@ -11,27 +11,17 @@
 
 use std::collections::HashSet;
 
-use mdbook_driver::book::Book;
-use mdbook_driver::errors::Result;
 use mdbook_markdown::MarkdownOptions;
-use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use pulldown_cmark::{Event, Tag, TagEnd};
 
-use crate::book::rewrite_pages;
+use crate::book::PageRewrite;
 
 /// The preprocessor; see the module's documentation.
-#[derive(Debug)]
-pub(crate) struct EnglishAnchors;
-
-impl Preprocessor for EnglishAnchors {
-    fn name(&self) -> &str {
-        "english-anchors"
-    }
-
-    fn run(&self, _: &PreprocessorContext, book: Book) -> Result<Book> {
-        Ok(rewrite_pages(book, with_heading_ids))
-    }
-}
+pub(crate) const ENGLISH_ANCHORS: PageRewrite = PageRewrite {
+    name: "english-anchors",
+    rewrite: with_heading_ids,
+    only_for: None,
+};
 
 /// `markdown` with an explicit `{#id}` on every heading that has none: the
 /// id mdBook would have made of the heading's words.

@@ -10,28 +10,17 @@
 //! out right. It runs where the messages are taken out and where they are
 //! put back, never in the English book.
 
-use mdbook_driver::book::Book;
-use mdbook_driver::errors::Result;
-use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
-
-use crate::book::rewrite_pages;
+use crate::book::PageRewrite;
 
 /// The line that marks a diagram as a message.
 pub(crate) const MARK: &str = "%% //";
 
 /// The preprocessor; see the module's documentation.
-#[derive(Debug)]
-pub(crate) struct WholeDiagrams;
-
-impl Preprocessor for WholeDiagrams {
-    fn name(&self) -> &str {
-        "whole-diagrams"
-    }
-
-    fn run(&self, _: &PreprocessorContext, book: Book) -> Result<Book> {
-        Ok(rewrite_pages(book, marked))
-    }
-}
+pub(crate) const WHOLE_DIAGRAMS: PageRewrite = PageRewrite {
+    name: "whole-diagrams",
+    rewrite: marked,
+    only_for: None,
+};
 
 /// `markdown` with [`MARK`] as the last line of every ```` ```mermaid ````
 /// block that has neither a `"` nor a `//`.

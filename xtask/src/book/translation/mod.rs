@@ -83,7 +83,7 @@ pub fn extract(root: &Path) -> Result<Catalog> {
         .map_err(|e| anyhow!("cannot configure the message extraction: {e}"))?;
     let mut book = MDBook::load_with_config(root, config)
         .with_context(|| format!("cannot load the book at {}", root.display()))?;
-    book.with_preprocessor(diagrams::WholeDiagrams);
+    book.with_preprocessor(diagrams::WHOLE_DIAGRAMS);
     let xgettext = mdbook_i18n_helpers::renderers::Xgettext;
     book.execute_build_process(&xgettext)
         .context("cannot extract the book's messages")?;
@@ -189,10 +189,103 @@ pub(crate) fn load_edition(root: &Path, language: Language, dir: &Path) -> Resul
     config.book.title = Some(language.title.to_owned());
     let mut book = MDBook::load_with_config(root, config)
         .with_context(|| format!("cannot load the book at {}", root.display()))?;
-    book.with_preprocessor(anchors::EnglishAnchors)
-        .with_preprocessor(diagrams::WholeDiagrams)
+    book.with_preprocessor(anchors::ENGLISH_ANCHORS)
+        .with_preprocessor(diagrams::WHOLE_DIAGRAMS)
         .with_preprocessor(mdbook_i18n_helpers::preprocessors::Gettext)
         .with_preprocessor(LinkPreprocessor::new())
         .with_preprocessor(IndexPreprocessor::new());
     Ok(book)
+}
+
+#[cfg(test)]
+mod tests {
+    use polib::message::{MessageMutView, MessageView};
+
+    use super::*;
+    use crate::book::testing::temp_book;
+
+    const PAGE: &str = "# Half-close and close\n\nA socket is an end.\n\n\
+                        ```mermaid\nsequenceDiagram\n    C->>S: SYN\n```\n\n\
+                        ```rust\n{{#include code.rs}}\n```\n";
+
+    /// The Chinese of each English message of [`PAGE`].
+    fn translated(msgid: &str) -> String {
+        match msgid {
+            "Half-close and close" => "半关闭与关闭".into(),
+            "A socket is an end." => "套接字是一端。".into(),
+            diagram => diagram.replace("C->>S: SYN", "C->>S: SYN 报文段"),
+        }
+    }
+
+    #[test]
+    fn a_page_goes_from_english_to_a_complete_chinese_edition() {
+        let book = temp_book(&[
+            ("book/SUMMARY.md", "[Half-close and close](page.md)\n"),
+            ("book/page.md", PAGE),
+            ("book/code.rs", "fn main() {}\n"),
+            ("po/terms.toml", "term = []\n"),
+        ]);
+        let root = book.path();
+        let zh = LANGUAGES[0];
+
+        // The update writes every message, untranslated; the check says so.
+        let merged = update(root, zh).unwrap();
+        assert_eq!((merged.total, merged.untranslated), (3, 3), "{merged:?}");
+        let mut po = read_catalog(&po_file(root, zh)).unwrap();
+        let msgids: Vec<String> = po.messages().map(|m| m.msgid().to_owned()).collect();
+        assert!(msgids.iter().any(|m| m.contains("%% //")), "{msgids:?}");
+        assert!(!msgids.iter().any(|m| m.contains("fn main")), "{msgids:?}");
+        let untranslated = check(root).unwrap();
+        assert_eq!(untranslated.len(), 3, "{untranslated:?}");
+
+        // Translated (SUMMARY.md's title is the page's heading), it is complete.
+        for mut message in po.messages_mut() {
+            let chinese = translated(message.msgid());
+            message.set_msgstr(chinese).unwrap();
+        }
+        polib::po_file::write(&po, &po_file(root, zh)).unwrap();
+        assert_eq!(check(root).unwrap(), Vec::new());
+
+        // The edition keeps the English anchor and the included code.
+        let build = crate::book::build_edition(root, zh).unwrap();
+        assert!(build.findings.is_empty(), "{:?}", build.findings);
+        assert_eq!(build.dir, root.join("target/book/zh-CN"));
+        let html = fs::read_to_string(build.dir.join("page.html")).unwrap();
+        assert!(html.contains(r#"id="half-close-and-close""#), "{html}");
+        for shown in [
+            "半关闭与关闭",
+            "套接字是一端。",
+            "SYN 报文段",
+            "fn main() {}",
+            "Rust 套接字编程",
+        ] {
+            assert!(html.contains(shown), "{shown} is not in the page:\n{html}");
+        }
+    }
+
+    #[test]
+    fn a_missing_or_broken_translation_is_a_clear_problem() {
+        let book = temp_book(&[
+            ("book/SUMMARY.md", "[Page](page.md)\n"),
+            ("book/page.md", "# Page\n"),
+            ("po/terms.toml", "term = []\n"),
+        ]);
+        let root = book.path();
+        let missing = check(root).unwrap();
+        assert_eq!(missing.len(), 1);
+        assert!(
+            missing[0]
+                .to_string()
+                .starts_with("po/zh-CN.po: missing: run `cargo book update-translations`")
+        );
+
+        fs::write(
+            po_file(root, LANGUAGES[0]),
+            "msgid \"Page\"\nmsgstr \"unclosed\n",
+        )
+        .unwrap();
+        let err = check(root).unwrap_err();
+        assert!(format!("{err:#}").contains("cannot read"), "{err:#}");
+        assert!(language("fr").is_none());
+    }
 }
