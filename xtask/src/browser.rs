@@ -281,6 +281,17 @@ async fn console_errors(client: &Client) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Reports each console error logged since the last look as a problem of
+/// `what` (a page, a check).
+async fn report_console_errors(client: &Client, what: &str, report: &mut Report) -> Result<()> {
+    for error in console_errors(client).await? {
+        report
+            .problems
+            .push(format!("{what}: console error: {error}"));
+    }
+    Ok(())
+}
+
 /// What one page holds, as its script below reports it.
 #[derive(Debug, serde::Deserialize)]
 struct PageFacts {
@@ -532,12 +543,7 @@ async fn run_checks(
     check_language_switch(client, base, edition, &mut report).await?;
     let prefix = edition.screenshot_prefix();
     take_screenshots(client, base, &pages, screenshots, &prefix, &mut report).await?;
-    let errors = console_errors(client).await?;
-    report.problems.extend(
-        errors
-            .into_iter()
-            .map(|e| format!("console error after the last checks: {e}")),
-    );
+    report_console_errors(client, "after the last checks", &mut report).await?;
     Ok(report)
 }
 
@@ -571,10 +577,8 @@ async fn open_page(
             .with_context(|| format!("cannot read {page}"))?,
     )
     .context("the page script returned something unexpected")?;
+    report_console_errors(client, page, report).await?;
     let problems = &mut report.problems;
-    for error in console_errors(client).await? {
-        problems.push(format!("{page}: console error: {error}"));
-    }
     if facts.language_switch.as_deref() != Some("shown") {
         problems.push(format!(
             "{page}: no language switch to the other edition (state: {})",
@@ -699,12 +703,7 @@ async fn check_search(
              the search bar and its header say {said}"
         ));
     }
-    for error in console_errors(client).await? {
-        report
-            .problems
-            .push(format!("search for {term:?}: console error: {error}"));
-    }
-    Ok(())
+    report_console_errors(client, &format!("search for {term:?}"), report).await
 }
 
 /// The theme menu switches to a dark theme and back, and the page follows.
@@ -734,12 +733,7 @@ async fn check_theme_switch(client: &Client, base: &str, report: &mut Report) ->
                 .push(format!("choosing the {theme} theme did not apply it"));
         }
     }
-    for error in console_errors(client).await? {
-        report
-            .problems
-            .push(format!("theme switch: console error: {error}"));
-    }
-    Ok(())
+    report_console_errors(client, "theme switch", report).await
 }
 
 /// Whether `c` is a Chinese character (of the CJK Unified Ideographs).
@@ -801,12 +795,7 @@ async fn check_language_switch(
             edition.path(SWITCH_PAGE)
         ));
     }
-    for error in console_errors(client).await? {
-        report
-            .problems
-            .push(format!("language switch: console error: {error}"));
-    }
-    Ok(())
+    report_console_errors(client, "language switch", report).await
 }
 
 /// The introduction, a chapter page with a diagram, and that diagram alone,
