@@ -83,43 +83,51 @@ pub fn problems(template: &Catalog, po: &Catalog, terms: &[Term]) -> Vec<String>
             }
             continue;
         }
-        let (english_parts, translated_parts) = (Markup::of(msgid), Markup::of(msgstr));
-        if english_parts.code != translated_parts.code {
-            problems.push(format!(
-                "the code spans differ from the English's ({:?}, translated {:?}): {place}",
-                english_parts.code, translated_parts.code
-            ));
-        }
-        if english_parts.targets != translated_parts.targets {
-            problems.push(format!(
-                "the link targets differ from the English's ({:?}, translated {:?}): {place}",
-                english_parts.targets, translated_parts.targets
-            ));
-        }
-        // A title in 《》 may stand for an emphasised one.
-        let titles = msgstr.matches('《').count();
-        if translated_parts.emphasis > english_parts.emphasis
-            || translated_parts.emphasis + titles < english_parts.emphasis
-        {
-            problems.push(format!(
-                "{} emphasised or bold parts in the English, {} in the translation \
-                 (next to Chinese, write `*...*` and `**...**`, with the punctuation outside): {place}",
-                english_parts.emphasis, translated_parts.emphasis
-            ));
-        }
-        for (pattern, term) in &checked {
-            let wanted = std::iter::once(&term.chinese).chain(&term.also);
-            if pattern.is_match(&english_parts.prose)
-                && !wanted.clone().any(|w| msgstr.contains(w.as_str()))
-            {
-                problems.push(format!(
-                    "the English says {:?} but the translation has no {:?}: {place}",
-                    term.english, term.chinese
-                ));
-            }
-        }
+        problems.extend(
+            unfaithful(msgid, msgstr, &checked)
+                .into_iter()
+                .map(|why| format!("{why}: {place}")),
+        );
     }
     problems
+}
+
+/// How the translation `msgstr` of `msgid` changed what it must keep: its
+/// code spans, link targets and emphasis, and the `checked` terms.
+fn unfaithful(msgid: &str, msgstr: &str, checked: &[(Regex, &Term)]) -> Vec<String> {
+    let (english, translated) = (Markup::of(msgid), Markup::of(msgstr));
+    let mut why = Vec::new();
+    if english.code != translated.code {
+        why.push(format!(
+            "the code spans differ from the English's ({:?}, translated {:?})",
+            english.code, translated.code
+        ));
+    }
+    if english.targets != translated.targets {
+        why.push(format!(
+            "the link targets differ from the English's ({:?}, translated {:?})",
+            english.targets, translated.targets
+        ));
+    }
+    // A title in 《》 may stand for an emphasised one.
+    let titles = msgstr.matches('《').count();
+    if translated.emphasis > english.emphasis || translated.emphasis + titles < english.emphasis {
+        why.push(format!(
+            "{} emphasised or bold parts in the English, {} in the translation \
+             (next to Chinese, write `*...*` and `**...**`, with the punctuation outside)",
+            english.emphasis, translated.emphasis
+        ));
+    }
+    for (pattern, term) in checked {
+        let mut wanted = std::iter::once(&term.chinese).chain(&term.also);
+        if pattern.is_match(&english.prose) && !wanted.any(|w| msgstr.contains(w.as_str())) {
+            why.push(format!(
+                "the English says {:?} but the translation has no {:?}",
+                term.english, term.chinese
+            ));
+        }
+    }
+    why
 }
 
 /// The parts of a message that a translation keeps, and its prose.
