@@ -52,7 +52,8 @@
         html.dataset.languageSwitch = 'hidden';
         return;
     }
-    const bookRoot = new URL(here.folder ? '../'.repeat(here.folder.split('/').length - 1) : './', root);
+    // The English book's root: a translation's folder is one level down.
+    const bookRoot = new URL(here.folder ? '../' : './', root);
     const target = new URL(other.folder + page, bookRoot);
 
     const link = document.createElement('a');
