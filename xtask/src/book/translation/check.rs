@@ -92,6 +92,33 @@ pub fn problems(template: &Catalog, po: &Catalog, terms: &[Term]) -> Vec<String>
     problems
 }
 
+/// Where the glossary (the Markdown of Appendix C) and the terms table
+/// disagree: a row whose English term (first column, or one of its
+/// comma-separated names) is in `terms` must show that term's Chinese in
+/// its second column.
+pub fn glossary_disagreements(glossary: &str, terms: &[Term]) -> Vec<String> {
+    let mut disagreements = Vec::new();
+    for line in glossary.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let [english, chinese, ..] = cells[..] else {
+            continue;
+        };
+        for name in english.split(',').map(|n| n.trim().trim_matches('`')) {
+            let Some(term) = terms.iter().find(|t| t.english.eq_ignore_ascii_case(name)) else {
+                continue;
+            };
+            let mut spellings = std::iter::once(&term.chinese).chain(&term.also);
+            if !spellings.any(|w| chinese.contains(w.as_str())) {
+                disagreements.push(format!(
+                    "the glossary gives {chinese:?} for {name:?}, po/terms.toml {:?}",
+                    term.chinese
+                ));
+            }
+        }
+    }
+    disagreements
+}
+
 /// How the translation `msgstr` of `msgid` changed what it must keep: its
 /// code spans, link targets and emphasis, and the `checked` terms.
 fn unfaithful(msgid: &str, msgstr: &str, checked: &[(Regex, &Term)]) -> Vec<String> {
@@ -328,6 +355,21 @@ mod tests {
         assert_eq!(
             problems(&template, &po, &[term("socket", "套接字")]),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn the_glossary_must_show_the_terms_tables_word() {
+        let glossary = "| English | Chinese |\n|---|---|\n| socket | 套接字 |\n\
+                        | poll, `poll(2)` | poll |\n| blocking | 堵塞 |\n";
+        let terms = [
+            term("socket", "套接字"),
+            term("poll", "poll"),
+            term("blocking", "阻塞"),
+        ];
+        assert_eq!(
+            glossary_disagreements(glossary, &terms),
+            ["the glossary gives \"堵塞\" for \"blocking\", po/terms.toml \"阻塞\""]
         );
     }
 

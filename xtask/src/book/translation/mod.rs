@@ -134,11 +134,19 @@ fn new_metadata(language: Language) -> CatalogMetadata {
 
 /// What keeps each language's edition from being complete and current:
 /// every English message needs a translation that is not fuzzy, keeps the
-/// code spans and link targets, and uses the terms of `po/terms.toml`.
+/// code spans and link targets, and uses the terms of `po/terms.toml`; and
+/// the glossary (Appendix C), where the reader finds those terms, must give
+/// the same words.
 pub fn check(root: &Path) -> Result<Vec<Problem>> {
     let template = extract(root)?;
     let terms = read_terms(&terms_file(root))?;
     let mut problems = Vec::new();
+    let glossary_file = root.join("book").join("appendix").join("glossary.md");
+    if let Ok(glossary) = fs::read_to_string(&glossary_file) {
+        for message in check::glossary_disagreements(&glossary, &terms) {
+            problems.push(Problem::in_file(root, &glossary_file, message));
+        }
+    }
     for language in LANGUAGES {
         let path = po_file(root, language);
         if !path.exists() {
