@@ -91,7 +91,14 @@ impl Download {
                 self.have
             );
         }
-        self.file.set_len(offset)?;
+        // Cut only when there is something to cut. On ext4, truncating a
+        // file, even an empty one to length 0, marks it as being replaced,
+        // and closing it then starts writing the whole file to disk
+        // (`auto_da_alloc`): a fresh download of 512 MiB waited 0.17 s in
+        // `close` for that.
+        if offset < self.have {
+            self.file.set_len(offset)?;
+        }
         self.file.seek(SeekFrom::Start(0))?;
         self.hash = Hasher::new(self.kind());
         hash_prefix(&mut self.file, offset, &mut self.hash)?;
