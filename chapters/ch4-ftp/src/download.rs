@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::digest::{HashKind, Hasher, hash_prefix};
 use crate::error::Rejected;
-use crate::pipeline::recv_exact_pipelined;
+use crate::pipeline::{Writer, recv_exact_pipelined};
 
 /// A download in progress.
 #[derive(Debug)]
@@ -116,9 +116,17 @@ impl Download {
     ) -> io::Result<()> {
         let have = self.have;
         let mut writer = io::BufWriter::with_capacity(crate::CHUNK, &self.file);
-        let result = recv_exact_pipelined(from, &mut writer, len, &mut self.hash, &mut |n| {
-            progress(have + n)
-        });
+        // md5 keeps the hashing thread busy by itself, so the receiving
+        // thread writes; BLAKE3 leaves the hashing thread time to spare, so
+        // it writes, and the receiving thread only receives.
+        let writes = match self.kind() {
+            HashKind::Md5 => Writer::Receiver,
+            HashKind::Blake3 => Writer::Hasher,
+        };
+        let result =
+            recv_exact_pipelined(from, &mut writer, len, &mut self.hash, writes, &mut |n| {
+                progress(have + n)
+            });
         let flushed = writer.into_inner().map_err(|e| e.into_error()).map(|_| ());
         self.have = self.file.metadata().map(|m| m.len()).unwrap_or(have);
         result.and(flushed)
