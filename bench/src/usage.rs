@@ -5,7 +5,7 @@
 //! [`PeakMemory`]: PSS divides shared pages fairly among a forking server's
 //! processes. Chapter 4 reads the peak resident size the kernel keeps for a
 //! process (`VmHWM`, [`peak_rss_mib`]), and for a child it waits for, the
-//! one `wait4` returns ([`wait_with_peak`]).
+//! one `wait4` returns with the child's CPU time ([`wait_with_usage`]).
 
 use std::process::Child;
 use std::sync::Arc;
@@ -73,17 +73,30 @@ pub fn peak_rss_mib(pid: u32) -> f64 {
     observe::status_kib(pid, "VmHWM").map_or(0.0, |kib| kib as f64 / 1024.0)
 }
 
-/// Waits for `child` and returns whether it exited with success, and its
-/// peak resident memory in MiB (`ru_maxrss` of `wait4`).
-pub fn wait_with_peak(child: Child) -> (bool, f64) {
+/// What a child used, as `wait4` tells once it has ended.
+#[derive(Debug, Clone, Copy)]
+pub struct Waited {
+    /// Whether it exited with success.
+    pub ok: bool,
+    /// Its peak resident memory, in MiB (`ru_maxrss`).
+    pub peak_mib: f64,
+    /// The CPU time (user and system) of all its threads, in seconds.
+    pub cpu_secs: f64,
+}
+
+/// Waits for `child` and returns what it used.
+pub fn wait_with_usage(child: Child) -> Waited {
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: zeroed rusage is a valid value; wait4 fills it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: valid pointers; the child is ours and not yet waited for.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let ok = r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    (ok, usage.ru_maxrss as f64 / 1024.0)
+    Waited {
+        ok: r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        peak_mib: usage.ru_maxrss as f64 / 1024.0,
+        cpu_secs: cpu_secs(&usage),
+    }
 }
 
 /// The CPU time (user and system) the calling thread has used, in seconds.
@@ -92,6 +105,11 @@ pub fn thread_cpu_secs() -> f64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: a valid pointer to a rusage struct.
     unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    cpu_secs(&usage)
+}
+
+/// User plus system time of a `rusage`, in seconds.
+fn cpu_secs(usage: &libc::rusage) -> f64 {
     let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
     t(usage.ru_utime) + t(usage.ru_stime)
 }
@@ -111,12 +129,13 @@ mod tests {
     }
 
     #[test]
-    fn a_child_is_waited_for_with_its_peak() {
+    fn a_child_is_waited_for_with_its_peak_and_cpu_time() {
         let child = Command::new("true").spawn().unwrap();
-        let (ok, peak) = wait_with_peak(child);
-        assert!(ok && peak > 0.0, "{ok} {peak}");
+        let waited = wait_with_usage(child);
+        assert!(waited.ok && waited.peak_mib > 0.0, "{waited:?}");
+        assert!(waited.cpu_secs >= 0.0, "{waited:?}");
         let child = Command::new("false").spawn().unwrap();
-        assert!(!wait_with_peak(child).0);
+        assert!(!wait_with_usage(child).ok);
     }
 
     #[test]

@@ -60,6 +60,7 @@ fn the_benchmark_writes_a_row_per_measurement_and_two_plots() {
             "file_mib",
             "mb_per_s",
             "sender_cpu_s",
+            "receiver_cpu_s",
             "client_peak_mib",
             "server_peak_mib"
         ]

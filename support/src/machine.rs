@@ -42,6 +42,39 @@ pub fn hands_freed_memory_to_host() -> bool {
     a_balloon_reports_free_pages(Path::new("/sys/bus/virtio/devices"))
 }
 
+/// Whether the kernel reports freed memory to the host at all now: `false`
+/// where its `page_reporting_order` has been set above the largest block
+/// of free memory it keeps (the last column of `/proc/buddyinfo`), so that
+/// no free block is ever large enough to be reported. A benchmark that
+/// writes new files runs steadier so, as it would on a machine of its own.
+pub fn free_page_reporting_on() -> bool {
+    let order =
+        std::fs::read_to_string("/sys/module/page_reporting/parameters/page_reporting_order");
+    let largest = std::fs::read_to_string("/proc/buddyinfo");
+    match (order, largest) {
+        (Ok(order), Ok(buddyinfo)) => reports_at(order.trim(), &buddyinfo),
+        _ => hands_freed_memory_to_host(),
+    }
+}
+
+/// Whether blocks of order `order` or more exist in `buddyinfo`, whose
+/// lines end with one count per order, from 0 up.
+fn reports_at(order: &str, buddyinfo: &str) -> bool {
+    let Ok(order) = order.parse::<usize>() else {
+        return true;
+    };
+    let orders = buddyinfo
+        .lines()
+        .map(|line| {
+            line.split("zone")
+                .nth(1)
+                .map_or(0, |counts| counts.split_whitespace().count() - 1)
+        })
+        .max()
+        .unwrap_or(0);
+    order < orders
+}
+
 /// Whether one of the virtio devices in `devices` (sysfs' folder of them) is
 /// a balloon (device `0x0005`) with feature bit 5, free page reporting.
 fn a_balloon_reports_free_pages(devices: &Path) -> bool {
@@ -75,6 +108,16 @@ mod tests {
         assert!(!cpu().is_empty());
         assert!(setting("net.core.somaxconn").starts_with("net.core.somaxconn: "));
         assert_eq!(setting("no.such.thing"), "no.such.thing: ");
+    }
+
+    #[test]
+    fn reporting_is_off_when_its_order_is_above_every_block() {
+        let buddyinfo = "Node 0, zone      DMA      0      0      0      0      0      0      0      0      1      1      2\n\
+                         Node 0, zone   Normal   4197   2188    913    380    164     63     27     13      8      7   5120\n";
+        assert!(reports_at("9", buddyinfo));
+        assert!(reports_at("10", buddyinfo));
+        assert!(!reports_at("11", buddyinfo));
+        assert!(reports_at("not a number", buddyinfo));
     }
 
     #[test]

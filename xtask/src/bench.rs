@@ -259,15 +259,22 @@ pub fn machine_description(chapters: &[&str], earlier: &str) -> Result<String> {
              (virtio free page reporting)\n",
         );
     }
+    // Said on each chapter's line, since chapters are measured on
+    // different days: whether the host took freed memory back meanwhile.
+    let now = if machine::hands_freed_memory_to_host() && !machine::free_page_reporting_on() {
+        format!("{today} (UTC), with free page reporting off")
+    } else {
+        format!("{today} (UTC)")
+    };
     for bench in BENCHES {
-        let date = if chapters.contains(&bench.chapter) {
-            Some(today.clone())
+        let when = if chapters.contains(&bench.chapter) {
+            Some(now.clone())
         } else {
             measured_on(earlier, bench.chapter)
         };
-        if let Some(date) = date {
+        if let Some(when) = when {
             text.push_str(&format!(
-                "{}:{:width$}measured {date} (UTC)\n",
+                "{}:{:width$}measured {when}\n",
                 bench.chapter,
                 "",
                 width = 10 - bench.chapter.len() - 1
@@ -277,12 +284,12 @@ pub fn machine_description(chapters: &[&str], earlier: &str) -> Result<String> {
     Ok(text)
 }
 
-/// The date a `machine.txt` gives for `chapter`, if it has one.
+/// What a `machine.txt` says after `measured` for `chapter` (its date, and
+/// anything said of that run), if it has such a line.
 fn measured_on(machine: &str, chapter: &str) -> Option<String> {
     machine.lines().find_map(|line| {
         let rest = line.strip_prefix(chapter)?.strip_prefix(':')?;
-        let date = rest.trim().strip_prefix("measured ")?;
-        Some(date.split_whitespace().next()?.to_string())
+        Some(rest.trim().strip_prefix("measured ")?.to_string())
     })
 }
 
@@ -367,14 +374,23 @@ mod tests {
 
     #[test]
     fn chapters_not_measured_now_keep_their_earlier_date() {
-        let earlier = "cores:    2\nch2:      measured 2026-11-01 (UTC)\nch3:      measured 2026-11-01 (UTC)\n";
+        let earlier = "cores:    2\nch2:      measured 2026-11-01 (UTC)\n\
+                       ch3:      measured 2026-11-01 (UTC)\n\
+                       ch4:      measured 2026-11-02 (UTC), with free page reporting off\n";
         let text = machine_description(&["ch3"], earlier).unwrap();
         assert!(
             text.contains("ch2:      measured 2026-11-01 (UTC)\n"),
             "{text}"
         );
+        assert!(
+            text.contains("ch4:      measured 2026-11-02 (UTC), with free page reporting off\n"),
+            "{text}"
+        );
         assert!(!text.contains("ch3:      measured 2026-11-01"), "{text}");
-        assert_eq!(measured_on(earlier, "ch2").as_deref(), Some("2026-11-01"));
+        assert_eq!(
+            measured_on(earlier, "ch2").as_deref(),
+            Some("2026-11-01 (UTC)")
+        );
         assert_eq!(measured_on(earlier, "ch6"), None);
     }
 }

@@ -29,7 +29,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail, ensure};
 use book_bench::plot::{BarChart, Baseline, Corner, Series, bar_chart};
 use book_bench::results::Table;
-use book_bench::usage::{peak_rss_mib, thread_cpu_secs, wait_with_peak};
+use book_bench::usage::{Waited, peak_rss_mib, thread_cpu_secs, wait_with_usage};
 use book_support::ServerProcess;
 use book_support::cli::run;
 use ch4_ftp::send::{SendMethod, send_file_range};
@@ -56,12 +56,13 @@ struct Args {
 
 /// The columns of `results.csv`; a cell is empty where the measurement
 /// has no such number.
-const COLUMNS: [&str; 7] = [
+const COLUMNS: [&str; 8] = [
     "measurement",
     "label",
     "file_mib",
     "mb_per_s",
     "sender_cpu_s",
+    "receiver_cpu_s",
     "client_peak_mib",
     "server_peak_mib",
 ];
@@ -84,7 +85,11 @@ struct Row {
     /// What was measured, as the table says it.
     label: &'static str,
     mb_per_s: f64,
+    /// CPU time of the thread that sends, where it is one of ours.
     sender_cpu_s: Option<f64>,
+    /// CPU time of the receiving thread, or of the whole client program
+    /// (all its threads) in a download.
+    receiver_cpu_s: Option<f64>,
     client_peak_mib: Option<f64>,
     server_peak_mib: Option<f64>,
 }
@@ -97,6 +102,7 @@ impl Row {
             label,
             mb_per_s: mbps(bytes, secs),
             sender_cpu_s: None,
+            receiver_cpu_s: None,
             client_peak_mib: None,
             server_peak_mib: None,
         }
@@ -107,6 +113,14 @@ impl Row {
         let mut line = format!("{:<44} {:>8.0} MB/s", self.label, self.mb_per_s);
         if let Some(cpu) = self.sender_cpu_s {
             line.push_str(&format!("   sender CPU {cpu:.2} s"));
+        }
+        if let Some(cpu) = self.receiver_cpu_s {
+            // A download's receiver is the whole client program.
+            let who = match self.client_peak_mib {
+                Some(_) => "client",
+                None => "receiver",
+            };
+            line.push_str(&format!("   {who} CPU {cpu:.2} s"));
         }
         if let Some(client) = self.client_peak_mib {
             line.push_str(&format!("   client peak {client:.1} MiB"));
@@ -127,6 +141,7 @@ impl Row {
             file_mib.to_string(),
             format!("{:.1}", self.mb_per_s),
             cell(self.sender_cpu_s, 3),
+            cell(self.receiver_cpu_s, 3),
             cell(self.client_peak_mib, 1),
             cell(self.server_peak_mib, 1),
         ]
@@ -252,28 +267,33 @@ fn blake3_in_process(path: &Path) -> Result<f64> {
     Ok(start.elapsed().as_secs_f64())
 }
 
+/// What one [`raw_send`] took: seconds, and the CPU time of the sending
+/// and of the receiving thread.
+struct Sent {
+    secs: f64,
+    sender_cpu_s: f64,
+    receiver_cpu_s: f64,
+}
+
 /// Sends the file over loopback with `method` to a reader that discards
 /// it, or with `into`, writes it to that new file, as a download must.
-fn raw_send(
-    path: &Path,
-    len: u64,
-    method: SendMethod,
-    into: Option<PathBuf>,
-) -> Result<(f64, f64)> {
+fn raw_send(path: &Path, len: u64, method: SendMethod, into: Option<PathBuf>) -> Result<Sent> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let reader = thread::spawn(move || -> std::io::Result<u64> {
+    let reader = thread::spawn(move || -> std::io::Result<(u64, f64)> {
         let (mut s, _) = listener.accept()?;
+        let cpu = thread_cpu_secs();
         let mut file = into.as_ref().map(File::create).transpose()?;
         let mut buf = vec![0; ch4_ftp::CHUNK];
         let mut total = 0;
         loop {
             let n = s.read(&mut buf)?;
             if n == 0 {
+                let cpu = thread_cpu_secs() - cpu;
                 if let Some(path) = &into {
                     fs::remove_file(path)?;
                 }
-                return Ok(total);
+                return Ok((total, cpu));
             }
             if let Some(file) = &mut file {
                 file.write_all(&buf[..n])?;
@@ -287,14 +307,18 @@ fn raw_send(
     let start = Instant::now();
     send_file_range(&stream, &mut file, 0, len, method)?;
     drop(stream);
-    let got = reader
+    let (got, receiver_cpu_s) = reader
         .join()
         .map_err(|_| anyhow::anyhow!("reader panicked"))??;
     let secs = start.elapsed().as_secs_f64();
     if got != len {
         bail!("sent {len}, received {got}");
     }
-    Ok((secs, thread_cpu_secs() - cpu))
+    Ok(Sent {
+        secs,
+        sender_cpu_s: thread_cpu_secs() - cpu,
+        receiver_cpu_s,
+    })
 }
 
 /// A server of the benchmark, started as the tests start one: its port
@@ -318,8 +342,8 @@ fn stop(mut served: Served) -> f64 {
 }
 
 /// Runs a client command with `get NAME` on stdin in `down`; returns the
-/// seconds it took and its peak memory.
-fn download(mut cmd: Command, name: &str, down: &Path) -> Result<(f64, f64)> {
+/// seconds it took and what the client used (peak memory, CPU time).
+fn download(mut cmd: Command, name: &str, down: &Path) -> Result<(f64, Waited)> {
     let _ = fs::remove_file(down.join(name));
     let start = Instant::now();
     let mut child = cmd
@@ -333,12 +357,12 @@ fn download(mut cmd: Command, name: &str, down: &Path) -> Result<(f64, f64)> {
         .take()
         .context("stdin")?
         .write_all(format!("get {name}\n").as_bytes())?;
-    let (ok, peak) = wait_with_peak(child);
+    let used = wait_with_usage(child);
     let secs = start.elapsed().as_secs_f64();
-    if !ok {
+    if !used.ok {
         bail!("the client failed");
     }
-    Ok((secs, peak))
+    Ok((secs, used))
 }
 
 fn main() -> ExitCode {
@@ -468,7 +492,7 @@ impl Setup {
     }
 
     /// Runs `client` to download the test file (see [`download`]).
-    fn download(&self, client: Command) -> Result<(f64, f64)> {
+    fn download(&self, client: Command) -> Result<(f64, Waited)> {
         download(client, NAME, &self.down)
     }
 
@@ -521,20 +545,22 @@ fn loopback(setup: &Setup) -> Result<Vec<Row>> {
     ];
     let mut rows = Vec::new();
     for (id, label, method) in methods {
-        let (secs, cpu) = raw_send(&setup.file, setup.len, method, None)?;
+        let sent = raw_send(&setup.file, setup.len, method, None)?;
         rows.push(Row {
-            sender_cpu_s: Some(cpu),
-            ..Row::speed(id, label, setup.len, secs)
+            sender_cpu_s: Some(sent.sender_cpu_s),
+            receiver_cpu_s: Some(sent.receiver_cpu_s),
+            ..Row::speed(id, label, setup.len, sent.secs)
         });
     }
-    // A download must also write every byte into a new file: the ceiling
-    // of any download, hash or no hash.
+    // A download must also write every byte into a new file: the same,
+    // with the receiving thread writing what it receives, hash or no hash.
     let into = Some(setup.down.join("raw.bin"));
-    let (secs, cpu) = raw_send(&setup.file, setup.len, SendMethod::Sendfile, into)?;
+    let sent = raw_send(&setup.file, setup.len, SendMethod::Sendfile, into)?;
     let label = "loopback, sendfile, into a new file";
     rows.push(Row {
-        sender_cpu_s: Some(cpu),
-        ..Row::speed("loopback-sendfile-file", label, setup.len, secs)
+        sender_cpu_s: Some(sent.sender_cpu_s),
+        receiver_cpu_s: Some(sent.receiver_cpu_s),
+        ..Row::speed("loopback-sendfile-file", label, setup.len, sent.secs)
     });
     Ok(rows)
 }
@@ -565,10 +591,11 @@ fn framed_downloads(setup: &Setup) -> Result<Vec<Row>> {
     for (id, label, hash) in downloads {
         let mut client = setup.client(&served.port, "framed");
         client.args(["--hash", hash]);
-        let (secs, client_peak) = setup.download(client)?;
+        let (secs, client) = setup.download(client)?;
         setup.check_download()?;
         rows.push(Row {
-            client_peak_mib: Some(client_peak),
+            receiver_cpu_s: Some(client.cpu_secs),
+            client_peak_mib: Some(client.peak_mib),
             ..Row::speed(id, label, setup.len, secs)
         });
     }
@@ -583,12 +610,13 @@ fn framed_downloads(setup: &Setup) -> Result<Vec<Row>> {
 /// A download in the article's protocol, with Rust at both ends.
 fn article_download(setup: &Setup) -> Result<Vec<Row>> {
     let served = start_server(setup.server("article"))?;
-    let (secs, peak) = setup.download(setup.client(&served.port, "article"))?;
+    let (secs, client) = setup.download(setup.client(&served.port, "article"))?;
     let server_peak = stop(served);
     setup.check_download()?;
     let label = "article protocol, Rust both ends (cold)";
     Ok(vec![Row {
-        client_peak_mib: Some(peak),
+        receiver_cpu_s: Some(client.cpu_secs),
+        client_peak_mib: Some(client.peak_mib),
         server_peak_mib: Some(server_peak),
         ..Row::speed("article-rust", label, setup.len, secs)
     }])
@@ -612,12 +640,13 @@ fn python_download(setup: &Setup) -> Result<Vec<Row>> {
     let mut cmd = Command::new("python3");
     cmd.arg(python("article_client.py"))
         .args(["--port", &served.port]);
-    let (secs, peak) = setup.download(cmd)?;
+    let (secs, client) = setup.download(cmd)?;
     let server_peak = stop(served);
     setup.check_download()?;
     let label = "article's Python programs";
     Ok(vec![Row {
-        client_peak_mib: Some(peak),
+        receiver_cpu_s: Some(client.cpu_secs),
+        client_peak_mib: Some(client.peak_mib),
         server_peak_mib: Some(server_peak),
         ..Row::speed("article-python", label, setup.len, secs)
     }])
