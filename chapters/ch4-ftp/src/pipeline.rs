@@ -30,6 +30,7 @@ pub const BUFFERS: usize = 4;
 /// A buffer on its way, and how many of its bytes are data.
 type Filled = (Vec<u8>, usize);
 
+// ANCHOR: recv_exact_pipelined
 /// Which of the two threads writes the received bytes into the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Writer {
@@ -41,7 +42,6 @@ pub enum Writer {
     Hasher,
 }
 
-// ANCHOR: recv_exact_pipelined
 /// Receives exactly `size` bytes from `from` and writes them to `to`, as
 /// [`recv_exact_hashed`](crate::exact::recv_exact_hashed) does, but feeds
 /// them to `hash` (md5, or any [`Feed`]) on a second thread while this one
