@@ -226,3 +226,54 @@ pub fn publish(from: &Path, to: &Path, overwrite: bool) -> Result<()> {
         Err(e) => Err(e).with_context(|| format!("cannot create {}", to.display())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    /// A time long past, to tell whether anything touched a file since.
+    fn long_ago() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(946_684_800) // 2000-01-01
+    }
+
+    #[test]
+    fn starting_where_the_part_file_ends_does_not_truncate_it() {
+        // A truncate, even to the length the file already has, updates its
+        // modification time; on ext4 it also makes `close` write the whole
+        // file out. Neither must happen when there is nothing to cut.
+        let dir = tempfile::tempdir().unwrap();
+        for kept in [0usize, 5] {
+            let part = dir.path().join("data.bin.part");
+            fs::write(&part, &b"hello"[..kept]).unwrap();
+            File::options()
+                .write(true)
+                .open(&part)
+                .unwrap()
+                .set_modified(long_ago())
+                .unwrap();
+            let mut download =
+                Download::begin(dir.path(), "data.bin", false, HashKind::Md5).unwrap();
+            assert_eq!(download.have(), kept as u64);
+            download.start_at(kept as u64).unwrap();
+            let modified = fs::metadata(&part).unwrap().modified().unwrap();
+            assert_eq!(
+                modified,
+                long_ago(),
+                "{kept} bytes kept: the part file was touched"
+            );
+            download.discard();
+        }
+    }
+
+    #[test]
+    fn starting_before_the_end_cuts_the_part_file_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let part = dir.path().join("data.bin.part");
+        fs::write(&part, b"hello, stale tail").unwrap();
+        let mut download = Download::begin(dir.path(), "data.bin", false, HashKind::Md5).unwrap();
+        download.start_at(5).unwrap();
+        assert_eq!(fs::read(&part).unwrap(), b"hello");
+        assert_eq!(download.have(), 5);
+    }
+}
