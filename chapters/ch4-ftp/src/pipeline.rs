@@ -215,26 +215,30 @@ mod tests {
     }
 
     #[test]
-    fn an_early_end_is_an_unexpected_eof_that_says_how_much_came() {
+    fn an_early_end_is_an_unexpected_eof_that_says_how_much_came_and_keeps_it() {
         let data = sample(1000);
-        let mut from = Trickle {
-            data: &data,
-            step: 300,
-        };
-        let err = recv_exact_pipelined(
-            &mut from,
-            &mut Vec::new(),
-            5000,
-            &mut Md5::new(),
-            Writer::Receiver,
-            &mut |_| {},
-        )
-        .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
-        assert!(
-            err.to_string().contains("after 1000 of 5000 bytes"),
-            "{err}"
-        );
+        for writer in [Writer::Receiver, Writer::Hasher] {
+            let mut from = Trickle {
+                data: &data,
+                step: 300,
+            };
+            let mut kept = Vec::new();
+            let err = recv_exact_pipelined(
+                &mut from,
+                &mut kept,
+                5000,
+                &mut Md5::new(),
+                writer,
+                &mut |_| {},
+            )
+            .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::UnexpectedEof, "{writer:?}");
+            assert!(
+                err.to_string().contains("after 1000 of 5000 bytes"),
+                "{writer:?}: {err}"
+            );
+            assert_eq!(kept, data, "{writer:?}: every byte received is written");
+        }
     }
 
     #[test]
