@@ -66,9 +66,9 @@ fn reports_at(order: &str, buddyinfo: &str) -> bool {
     let orders = buddyinfo
         .lines()
         .map(|line| {
-            line.split("zone")
-                .nth(1)
-                .map_or(0, |counts| counts.split_whitespace().count() - 1)
+            line.split("zone").nth(1).map_or(0, |counts| {
+                counts.split_whitespace().count().saturating_sub(1)
+            })
         })
         .max()
         .unwrap_or(0);
@@ -118,6 +118,10 @@ mod tests {
         assert!(reports_at("10", buddyinfo));
         assert!(!reports_at("11", buddyinfo));
         assert!(reports_at("not a number", buddyinfo));
+        assert!(
+            !reports_at("0", "Node 0, zone\n"),
+            "a zone with no counts has no blocks"
+        );
     }
 
     #[test]

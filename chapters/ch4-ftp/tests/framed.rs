@@ -303,6 +303,31 @@ fn a_blake3_download_is_checked_with_blake3_and_resumes() {
 }
 
 #[test]
+fn a_blake3_download_cut_short_keeps_every_byte_that_came() {
+    // With BLAKE3 the hashing thread writes the file, not the receiving
+    // one: a server that vanishes must still leave every byte it sent.
+    let world = World::new();
+    let data = sample(300_000);
+    let port = fake_framed(
+        format!("file 300000 0 {}", blake3_hex(&data)),
+        data[..123_000].to_vec(),
+    );
+    blake3_get(&port, &world, "data.bin")
+        .failure()
+        .stderr(predicate::str::contains(
+            "connection closed after 123000 of 300000 bytes",
+        ));
+    assert!(
+        !world.down.join("data.bin").exists(),
+        "never under the final name"
+    );
+    assert_eq!(
+        fs::read(world.down.join("data.bin.part")).unwrap(),
+        &data[..123_000]
+    );
+}
+
+#[test]
 fn a_blake3_mismatch_is_reported_and_saves_nothing() {
     let world = World::new();
     let port = fake_framed(
